@@ -1,0 +1,60 @@
+/**
+ * Opens the configured database for one CLI command: configuration from the global flags and the environment,
+ * then the same wiring as `gateway serve` (src/deps.ts). The root password created by a first start is
+ * shown once on stderr, so `--json` output on stdout stays machine-readable.
+ */
+import type { Command } from 'commander';
+import { type LoadedConfig, loadConfig } from '../src/config/load.ts';
+import type { OptionKey } from '../src/config/schema.ts';
+import { createDeps, type Deps, type DepsOptions } from '../src/deps.ts';
+
+/** Flags every command accepts (declared on the root program) and the option each one sets. */
+export const globalFlags = {
+  dataDir: '--data-dir <dir>',
+  configFile: '--config <file>',
+  databaseUrl: '--database-url <url>',
+  sqlitePath: '--sqlite-path <file>',
+  logLevel: '--log-level <level>',
+  logFormat: '--log-format <format>',
+} as const satisfies Partial<Record<OptionKey, string>>;
+
+/** Reads the configuration from the command's flags (its own and the global ones) and the environment. */
+export function configFor(command: Command, extra: Partial<Record<OptionKey, string | number | undefined>> = {}): LoadedConfig {
+  const options = command.optsWithGlobals() as Record<string, string | undefined>;
+  const flags: Partial<Record<OptionKey, string | number | undefined>> = { ...extra };
+  for (const key of Object.keys(globalFlags) as (keyof typeof globalFlags)[]) {
+    if (options[key] !== undefined) flags[key] = options[key];
+  }
+  return loadConfig({ flags, env: process.env, cwd: process.cwd() });
+}
+
+export function announceRootPassword(deps: Deps): void {
+  const bootstrap = deps.rootBootstrap;
+  if (bootstrap === undefined || !bootstrap.generated || bootstrap.password === undefined) return;
+  process.stderr.write(
+    [
+      '',
+      '  The root administrator was created. This password is shown only once:',
+      `    username: ${bootstrap.username}`,
+      `    password: ${bootstrap.password}`,
+      '  Change it after signing in, or set GATEWAY_ROOT_PASSWORD before the first start.',
+      '',
+      '',
+    ].join('\n'),
+  );
+}
+
+/** Runs `fn` with the opened services and always closes the store. */
+export async function withDeps<T>(
+  command: Command,
+  fn: (deps: Deps) => Promise<T>,
+  options: DepsOptions & { extraFlags?: Partial<Record<OptionKey, string | number | undefined>> } = {},
+): Promise<T> {
+  const deps = await createDeps(configFor(command, options.extraFlags), options);
+  announceRootPassword(deps);
+  try {
+    return await fn(deps);
+  } finally {
+    await deps.close();
+  }
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bun
+/**
+ * The `gateway` command. Every command is one file under cli/commands/<noun>/<verb>.ts; this file only
+ * declares the global flags and registers the nouns. Heavy modules (Ink, React, @inquirer/prompts) are
+ * imported inside the commands that need them, so `gateway serve` starts fast.
+ */
+import { Command, Option } from 'commander';
+import { versionLine } from '../src/version.ts';
+import { registerChannelCommands } from './commands/channel/index.ts';
+import { registerConfigCommand } from './commands/config.ts';
+import { registerInitCommand } from './commands/init.ts';
+import { registerMigrateCommand } from './commands/migrate.ts';
+import { registerServeCommand } from './commands/serve.ts';
+import { registerTokenCommands } from './commands/token/index.ts';
+import { registerUserCommands } from './commands/user/index.ts';
+import { exitCodes, reportError } from './output.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('gateway')
+    .description('An LLM API gateway in one executable: channels, keys, quotas, relay.')
+    .version(versionLine(), '-v, --version', 'print the version and the commit it was built from')
+    .addOption(new Option('--data-dir <dir>', 'data directory (default ./data; env GATEWAY_DATA_DIR)'))
+    .addOption(new Option('--config <file>', 'config file, TOML or JSON (env GATEWAY_CONFIG)'))
+    .addOption(new Option('--database-url <url>', 'postgres:// URL instead of SQLite (env SQL_DSN, DATABASE_URL)'))
+    .addOption(new Option('--sqlite-path <file>', 'SQLite file (default <data-dir>/gateway.db; env SQLITE_PATH)'))
+    .addOption(new Option('--log-level <level>', 'debug, info, warn or error (env GATEWAY_LOG_LEVEL)'))
+    .addOption(new Option('--log-format <format>', 'auto, json or pretty (env GATEWAY_LOG_FORMAT)'))
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  // Values are validated by src/config (which also reads the environment), so errors name flag and variable alike.
+
+  registerServeCommand(program);
+  registerMigrateCommand(program);
+  registerConfigCommand(program);
+  registerInitCommand(program);
+  registerChannelCommands(program);
+  registerTokenCommands(program);
+  registerUserCommands(program);
+
+  // Every subcommand reports usage errors through the same exit code.
+  const override = (command: Command): void => {
+    command.exitOverride();
+    command.showHelpAfterError('(run with --help for usage)');
+    for (const child of command.commands) override(child);
+  };
+  for (const child of program.commands) override(child);
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv as string[], { from: 'user' });
+    return process.exitCode === undefined ? exitCodes.ok : Number(process.exitCode);
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+if (import.meta.main) {
+  const code = await main(process.argv.slice(2));
+  // `serve` keeps running until it is stopped; every other command ends here.
+  process.exitCode = code;
+}

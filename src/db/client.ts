@@ -1,0 +1,247 @@
+/**
+ * Opens the configured store: the embedded SQLite file (default) or PostgreSQL (`SQL_DSN` / `DATABASE_URL`).
+ * Repositories see one `Store` and use the same drizzle query builder for both dialects.
+ */
+import { Database as SqliteConnection } from 'bun:sqlite';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { drizzle as drizzleSqlite, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import { GatewayError } from '../errors/gateway-error.ts';
+import { Gate } from './gate.ts';
+import * as postgresSchema from './schema/postgres.ts';
+import * as sqliteSchema from './schema/sqlite.ts';
+
+export type Tables = typeof sqliteSchema;
+
+/**
+ * The query-builder type repositories program against. drizzle has no dialect-neutral database type, so both
+ * dialects are typed as the SQLite builder: the subset repositories use (select/insert/update/delete with
+ * `await` and `.returning()`, `sql` templates, `onConflictDo*`) has the same shape and row types in both,
+ * which the schema parity test guarantees. Never call `.run()`, `.all()` or `.get()`: PostgreSQL lacks them.
+ */
+export type Db = BunSQLiteDatabase<Tables>;
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface SqliteSettings {
+  journalMode: string;
+  busyTimeoutMs: number;
+  synchronous: string;
+  foreignKeys: boolean;
+}
+
+export interface Store {
+  readonly dialect: Dialect;
+  readonly db: Db;
+  readonly tables: Tables;
+  /** A human description without credentials: `sqlite /path/gateway.db` or `postgres host:5432/name`. */
+  readonly location: string;
+  /** Read back from the connection at open (SQLite only). */
+  readonly sqliteSettings: SqliteSettings | undefined;
+  /**
+   * Runs `fn` in one transaction (SQLite: BEGIN IMMEDIATE, so a read-then-write never fails half way with
+   * SQLITE_BUSY). Rolls back when `fn` throws.
+   */
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  /** Runs a write outside a transaction; on SQLite it waits for any open transaction of this process. */
+  write<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  /** Rows of a raw query with `?` placeholders (migration bookkeeping, health). Only src/db may call this. */
+  query<Row>(statement: string, parameters?: readonly (string | number)[]): Promise<Row[]>;
+  /**
+   * Runs `fn` on one connection inside one transaction while holding the store-wide migration lock
+   * (SQLite: BEGIN IMMEDIATE; PostgreSQL: a transaction-scoped advisory lock). Only src/db may call this.
+   */
+  exclusive<T>(fn: (query: RawQuery) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type RawQuery = <Row>(statement: string, parameters?: readonly (string | number)[]) => Promise<Row[]>;
+
+/** Arbitrary constant for pg_advisory_xact_lock; "gateway" in ASCII. */
+const POSTGRES_LOCK_ID = 0x67617465776179;
+
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+export interface OpenOptions {
+  databaseUrl: string | undefined;
+  sqlitePath: string;
+  sqliteSynchronous: 'normal' | 'full';
+  /** Test hook: a pragma that the connection must not honour, to prove the read-back check. */
+  breakPragma?: 'journal_mode' | 'busy_timeout' | 'synchronous' | 'foreign_keys';
+}
+
+export async function openStore(options: OpenOptions): Promise<Store> {
+  if (options.databaseUrl !== undefined) return openPostgres(options.databaseUrl);
+  return openSqlite(options);
+}
+
+function ensureDirectory(path: string): void {
+  if (!existsSync(path)) {
+    mkdirSync(path, { recursive: true, mode: 0o700 });
+    chmodSync(path, 0o700);
+  }
+}
+
+function readPragma(connection: SqliteConnection, name: string): string | number {
+  const row = connection.query(`PRAGMA ${name}`).get() as Record<string, string | number> | null;
+  const value = row === null ? undefined : Object.values(row)[0];
+  if (value === undefined) throw new GatewayError({ code: 'database_unavailable', message: `cannot read PRAGMA ${name}` });
+  return value;
+}
+
+function openSqlite(options: OpenOptions): Store {
+  ensureDirectory(dirname(options.sqlitePath));
+  const isNew = !existsSync(options.sqlitePath);
+  let connection: SqliteConnection;
+  try {
+    connection = new SqliteConnection(options.sqlitePath, { create: true, strict: true });
+  } catch (error) {
+    throw new GatewayError({
+      code: 'database_unavailable',
+      message: `cannot open SQLite database ${options.sqlitePath}: ${(error as Error).message}; check --sqlite-path / SQLITE_PATH and the directory's permissions`,
+    });
+  }
+  if (isNew) chmodSync(options.sqlitePath, 0o600);
+  const wanted = {
+    journal_mode: 'wal',
+    busy_timeout: SQLITE_BUSY_TIMEOUT_MS,
+    synchronous: options.sqliteSynchronous === 'full' ? 2 : 1,
+    foreign_keys: 1,
+  } as const;
+  // auto_vacuum only takes effect before the first table exists; log retention relies on incremental_vacuum.
+  if (isNew) connection.run('PRAGMA auto_vacuum = INCREMENTAL');
+  for (const [name, value] of Object.entries(wanted)) {
+    if (options.breakPragma === name) continue;
+    connection.run(`PRAGMA ${name} = ${typeof value === 'string' ? value.toUpperCase() : value}`);
+  }
+  const actual = {
+    journal_mode: String(readPragma(connection, 'journal_mode')).toLowerCase(),
+    busy_timeout: Number(readPragma(connection, 'busy_timeout')),
+    synchronous: Number(readPragma(connection, 'synchronous')),
+    foreign_keys: Number(readPragma(connection, 'foreign_keys')),
+  };
+  for (const name of Object.keys(wanted) as (keyof typeof wanted)[]) {
+    if (actual[name] !== wanted[name]) {
+      connection.close();
+      throw new GatewayError({
+        code: 'database_unavailable',
+        message: `SQLite PRAGMA ${name} is ${actual[name]} but must be ${wanted[name]} on ${options.sqlitePath}; the file system may not support it (WAL needs a local disk, not NFS)`,
+      });
+    }
+  }
+  const db = drizzleSqlite({ client: connection, schema: sqliteSchema });
+  const gate = new Gate();
+  const rawSqlite: RawQuery = async <Row>(statement: string, parameters: readonly (string | number)[] = []) => {
+    if (parameters.length === 0 && !/^\s*(select|pragma)/i.test(statement)) {
+      // DDL from migrations may hold several statements; `run` executes them all.
+      connection.run(statement);
+      return [];
+    }
+    return connection.query(statement).all(...parameters) as Row[];
+  };
+  return {
+    dialect: 'sqlite',
+    db,
+    tables: sqliteSchema,
+    location: `sqlite ${options.sqlitePath}`,
+    sqliteSettings: {
+      journalMode: actual.journal_mode,
+      busyTimeoutMs: actual.busy_timeout,
+      synchronous: actual.synchronous === 2 ? 'full' : 'normal',
+      foreignKeys: actual.foreign_keys === 1,
+    },
+    transaction: (fn) =>
+      gate.run(async () => {
+        connection.run('BEGIN IMMEDIATE');
+        try {
+          const result = await fn(db);
+          connection.run('COMMIT');
+          return result;
+        } catch (error) {
+          if (connection.inTransaction) connection.run('ROLLBACK');
+          throw error;
+        }
+      }),
+    write: (fn) => gate.run(() => fn(db)),
+    query: rawSqlite,
+    exclusive: (fn) =>
+      gate.run(async () => {
+        connection.run('BEGIN IMMEDIATE');
+        try {
+          const result = await fn(rawSqlite);
+          connection.run('COMMIT');
+          return result;
+        } catch (error) {
+          if (connection.inTransaction) connection.run('ROLLBACK');
+          throw error;
+        }
+      }),
+    ping: async () => {
+      connection.query('SELECT 1').get();
+    },
+    close: async () => {
+      connection.close();
+    },
+  };
+}
+
+async function openPostgres(url: string): Promise<Store> {
+  const parsed = new URL(url);
+  const location = `postgres ${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;
+  const client = postgres(url, { max: 10, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    await client`SELECT 1`;
+  } catch (error) {
+    await client.end({ timeout: 1 });
+    throw new GatewayError({
+      code: 'database_unavailable',
+      message: `cannot connect to ${location}: ${(error as Error).message}; check SQL_DSN / DATABASE_URL and that the database exists`,
+    });
+  }
+  // Typed as the SQLite builder on purpose; see the `Db` type above.
+  const db = drizzlePostgres({ client, schema: postgresSchema }) as unknown as Db;
+  const toPositional = (statement: string): string => {
+    let index = 0;
+    return statement.replace(/\?/g, () => `$${++index}`);
+  };
+  return {
+    dialect: 'postgres',
+    db,
+    tables: postgresSchema as unknown as Tables,
+    location,
+    sqliteSettings: undefined,
+    transaction: (fn) =>
+      (db as unknown as ReturnType<typeof drizzlePostgres>).transaction((tx) => fn(tx as unknown as Db)),
+    write: (fn) => fn(db),
+    query: async <Row>(statement: string, parameters: readonly (string | number)[] = []) =>
+      (await client.unsafe(toPositional(statement), parameters as (string | number)[])) as unknown as Row[],
+    exclusive: async (fn) => {
+      const reserved = await client.reserve();
+      try {
+        const raw: RawQuery = async <Row>(statement: string, parameters: readonly (string | number)[] = []) =>
+          (await reserved.unsafe(toPositional(statement), parameters as (string | number)[])) as unknown as Row[];
+        await reserved.unsafe('BEGIN');
+        try {
+          await reserved.unsafe('SELECT pg_advisory_xact_lock($1)', [POSTGRES_LOCK_ID]);
+          const result = await fn(raw);
+          await reserved.unsafe('COMMIT');
+          return result;
+        } catch (error) {
+          await reserved.unsafe('ROLLBACK');
+          throw error;
+        }
+      } finally {
+        reserved.release();
+      }
+    },
+    ping: async () => {
+      await client`SELECT 1`;
+    },
+    close: async () => {
+      await client.end({ timeout: 5 });
+    },
+  };
+}

@@ -1,0 +1,7 @@
+// Preloaded by bun test (bunfig.toml): tests never inherit the operator's gateway settings.
+for (const name of Object.keys(process.env)) {
+  if (name.startsWith('GATEWAY_') && name !== 'GATEWAY_TEST_PG_URL') delete process.env[name];
+}
+for (const name of ['SQL_DSN', 'DATABASE_URL', 'SQLITE_PATH', 'PORT', 'REDIS_CONN_STRING', 'SESSION_SECRET', 'NODE_NAME']) {
+  delete process.env[name];
+}
