@@ -2,6 +2,6 @@
 for (const name of Object.keys(process.env)) {
   if (name.startsWith('GATEWAY_') && name !== 'GATEWAY_TEST_PG_URL') delete process.env[name];
 }
-for (const name of ['SQL_DSN', 'DATABASE_URL', 'SQLITE_PATH', 'PORT', 'REDIS_CONN_STRING', 'SESSION_SECRET', 'NODE_NAME']) {
+for (const name of ['SQL_DSN', 'DATABASE_URL', 'SQLITE_PATH', 'PORT', 'HOST', 'NODE_NAME', 'LOG_LEVEL', 'SHUTDOWN_TIMEOUT_SECONDS']) {
   delete process.env[name];
 }

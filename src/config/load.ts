@@ -94,10 +94,6 @@ function parseValue(key: OptionKey, raw: unknown, source: Source): string | numb
     }
     return text;
   }
-  if (kind.type === 'redis-url') {
-    if (!/^rediss?:\/\//.test(text)) throw configError(key, source, 'expected a redis:// or rediss:// URL');
-    return text;
-  }
   return text;
 }
 
@@ -248,8 +244,6 @@ export function loadConfig(input: LoadInput = {}): LoadedConfig {
     nodeName: String(values.nodeName),
     secret: text('secret'),
     rootPassword: text('rootPassword'),
-    sessionSecret: text('sessionSecret'),
-    redisUrl: text('redisUrl'),
   });
   return { config, sources: Object.freeze(sources) };
 }

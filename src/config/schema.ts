@@ -1,8 +1,7 @@
 /**
  * Every setting the process reads at start, with its flag, environment names, config-file key and default.
  * This table is the single source for `gateway config`, the README's configuration table and validation.
- * Environment names New API users know (PORT, SQL_DSN, SQLITE_PATH, REDIS_CONN_STRING, SESSION_SECRET,
- * NODE_NAME, SHUTDOWN_TIMEOUT_SECONDS) keep their meaning beside the gateway's own GATEWAY_* names.
+ * Environment names New API users know (PORT, SQL_DSN, SQLITE_PATH, NODE_NAME, SHUTDOWN_TIMEOUT_SECONDS) keep their meaning beside the gateway's own GATEWAY_* names.
  */
 import { hostname } from 'node:os';
 
@@ -11,8 +10,7 @@ export type OptionKind =
   | { type: 'path' }
   | { type: 'integer'; min: number; max: number }
   | { type: 'enum'; choices: readonly string[] }
-  | { type: 'postgres-url' }
-  | { type: 'redis-url' };
+  | { type: 'postgres-url' };
 
 export interface OptionSpec {
   /** Key in the config file (snake_case) and in `gateway config` output. */
@@ -129,21 +127,6 @@ export const optionSpecs = {
     notInFile: true,
     description: 'Password for the root administrator created on first start. Default: a random one, printed once.',
   },
-  sessionSecret: {
-    fileKey: 'session_secret',
-    env: ['SESSION_SECRET'],
-    kind: { type: 'string' },
-    secret: true,
-    notInFile: true,
-    description: 'Secret that signs console sign-in cookies. Default: session.key in the data directory, created at first start.',
-  },
-  redisUrl: {
-    fileKey: 'redis_url',
-    env: ['REDIS_CONN_STRING', 'GATEWAY_REDIS_URL'],
-    kind: { type: 'redis-url' },
-    secret: true,
-    description: 'redis:// URL shared by several gateway processes (optional; the default cache is in memory).',
-  },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionKey = keyof typeof optionSpecs;
@@ -163,8 +146,6 @@ export type Config = {
   readonly nodeName: string;
   readonly secret: string | undefined;
   readonly rootPassword: string | undefined;
-  readonly sessionSecret: string | undefined;
-  readonly redisUrl: string | undefined;
 };
 
 /** Defaults; `undefined` means "not set". Paths relative to the data directory are resolved by load. */
@@ -184,8 +165,6 @@ export function defaultValues(): Record<OptionKey, string | number | undefined> 
     nodeName: hostname(),
     secret: undefined,
     rootPassword: undefined,
-    sessionSecret: undefined,
-    redisUrl: undefined,
   };
 }
 
