@@ -39,6 +39,13 @@ export function renderTable(headers: readonly string[], rows: readonly (readonly
   return [line(headers), ...text.map(line)].join('\n');
 }
 
+/** At most `limit` entries, then "(+N)", so a row with 200 models stays readable; `empty` stands for none. */
+export function shortList(entries: readonly string[], empty = '-', limit = 3): string {
+  if (entries.length === 0) return empty;
+  if (entries.length <= limit) return entries.join(',');
+  return `${entries.slice(0, limit).join(',')} (+${entries.length - limit})`;
+}
+
 /** Key/value lines for one object (the human form of `show`). */
 export function renderRecord(record: Readonly<Record<string, Cell | readonly string[]>>): string {
   const width = Math.max(...Object.keys(record).map((key) => key.length));

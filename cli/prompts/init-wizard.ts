@@ -11,6 +11,7 @@ import { createDeps, ensureDataDir } from '../../src/deps.ts';
 import { isGatewayError } from '../../src/errors/gateway-error.ts';
 import { MIN_PASSWORD_LENGTH } from '../../src/security/password.ts';
 import { channelKinds, channelTypes } from '../../src/services/channel-types.ts';
+import { parseListFlag } from '../flags.ts';
 
 export interface Prompter {
   input(options: { message: string; default?: string; validate?: (value: string) => true | string }): Promise<string>;
@@ -26,12 +27,6 @@ export interface InitResult {
   channel: { id: number; name: string } | undefined;
   token: { id: number; name: string; key: string } | undefined;
 }
-
-const list = (text: string): string[] =>
-  text
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
 
 const required = (label: string) => (value: string): true | string => (value.trim() === '' ? `${label} is required` : true);
 
@@ -115,7 +110,7 @@ export async function runInitWizard(prompter: Prompter, loaded: LoadedConfig, sa
         });
         const key = await prompter.password({ message: 'Provider API key', validate: required('a key') });
         const models = await prompter.input({ message: 'Models (comma separated)', validate: required('at least one model') });
-        const created = await deps.channels.add({ name, type, baseUrl: baseUrl === '' ? undefined : baseUrl, keys: [key], models: list(models) });
+        const created = await deps.channels.add({ name, type, baseUrl: baseUrl === '' ? undefined : baseUrl, keys: [key], models: parseListFlag(models) });
         say(`  ✓ channel "${created.name}" (id ${created.id})`);
         return { id: created.id, name: created.name };
       });

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { invalidArgument } from '../../../src/errors/gateway-error.ts';
 import { channelKindList } from '../../../src/services/channel-types.ts';
 import type { ChannelPatch } from '../../../src/services/channels.ts';
+import { parseIntegerFlag, parseListFlag } from '../../flags.ts';
 
 /** Raw option values as commander stores them (flag `--model-map` → `modelMap`). */
 export interface ChannelFlags {
@@ -62,16 +63,6 @@ export function addChannelFieldOptions(command: Command, mode: 'add' | 'update')
   return command;
 }
 
-/** Strict whole number: "10", "-5"; never "1.5", "1e3", "0x10" or "abc". */
-export function parseIntegerFlag(text: string, flag: string): number {
-  const value = text.trim();
-  if (!/^-?\d{1,15}$/.test(value)) throw invalidArgument(flag, `${flag} must be a whole number like 10 or -5 (got "${text}")`);
-  return Number(value);
-}
-
-export function parseListFlag(text: string): string[] {
-  return text.split(',').map((entry) => entry.trim());
-}
 
 /** `a=b,c=d` → { a: 'b', c: 'd' }; an empty string gives an empty map (so `--model-map ''` clears it). */
 export function parsePairsFlag(text: string, flag: string): Record<string, string> {

@@ -1,12 +1,6 @@
 /** Human renderings of channels: one table row per channel for `list`, key/value lines for the others. */
 import type { ChannelView } from '../../../src/services/channels.ts';
-import { renderRecord, renderTable } from '../../output.ts';
-
-/** At most `limit` entries, then "(+N)", so a channel with 200 models keeps its row readable. */
-function shortList(entries: readonly string[], limit = 3): string {
-  if (entries.length <= limit) return entries.join(',');
-  return `${entries.slice(0, limit).join(',')} (+${entries.length - limit})`;
-}
+import { renderRecord, renderTable, shortList } from '../../output.ts';
 
 function describeKey(key: ChannelView['keys'][number]): string {
   const shown = key.hint === '' ? '…' : `…${key.hint}`;

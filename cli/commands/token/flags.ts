@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { invalidArgument } from '../../../src/errors/gateway-error.ts';
 import type { TokenPatch } from '../../../src/services/tokens.ts';
+import { parseListFlag } from '../../flags.ts';
 
 export interface TokenFlags {
   name?: string;
@@ -13,14 +14,6 @@ export interface TokenFlags {
   allowIps?: string;
   group?: string;
   json?: boolean;
-}
-
-/** Comma-separated values; empty entries are dropped, so '' is an empty list (which clears a restriction). */
-export function parseListFlag(text: string): string[] {
-  return text
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '');
 }
 
 export function addTokenFieldOptions(command: Command, mode: 'create' | 'update'): Command {

@@ -1,12 +1,6 @@
 /** Human renderings of keys: a table row per key for `list`, key/value lines for the others. Never the key. */
 import type { TokenView } from '../../../src/services/tokens.ts';
-import { renderRecord, renderTable } from '../../output.ts';
-
-function shortList(entries: readonly string[], empty: string, limit = 3): string {
-  if (entries.length === 0) return empty;
-  if (entries.length <= limit) return entries.join(',');
-  return `${entries.slice(0, limit).join(',')} (+${entries.length - limit})`;
-}
+import { renderRecord, renderTable, shortList } from '../../output.ts';
 
 export function renderTokenTable(tokens: readonly TokenView[]): string {
   if (tokens.length === 0) return 'No keys. Create one with: gateway token create --name NAME';
