@@ -22,8 +22,10 @@ export const globalFlags = {
 export function configFor(command: Command, extra: Partial<Record<OptionKey, string | number | undefined>> = {}): LoadedConfig {
   const options = command.optsWithGlobals() as Record<string, string | undefined>;
   const flags: Partial<Record<OptionKey, string | number | undefined>> = { ...extra };
-  for (const key of Object.keys(globalFlags) as (keyof typeof globalFlags)[]) {
-    if (options[key] !== undefined) flags[key] = options[key];
+  for (const [key, flag] of Object.entries(globalFlags) as [keyof typeof globalFlags, string][]) {
+    // commander stores `--data-dir <dir>` as `dataDir`: the camel-cased flag name, not the option key.
+    const attribute = (flag.split(' ')[0] as string).replace(/^--/, '').replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+    if (options[attribute] !== undefined) flags[key] = options[attribute];
   }
   return loadConfig({ flags, env: process.env, cwd: process.cwd() });
 }

@@ -1,0 +1,36 @@
+/**
+ * Composes the HTTP application from plugins and routes, without listening: tests call
+ * `app.handle(new Request(...))`, and src/server.ts adds the socket. Order matters: the request id comes
+ * first so every later hook (drain refusal, errors, access log) can name the request.
+ */
+import { Elysia } from 'elysia';
+import type { Deps } from './deps.ts';
+import { accessLogPlugin } from './http/plugins/access-log.ts';
+import { errorsPlugin } from './http/plugins/errors.ts';
+import { createLifecycle, lifecyclePlugin, type MutableLifecycle } from './http/plugins/lifecycle.ts';
+import { requestIdPlugin } from './http/plugins/request-id.ts';
+import { healthRoutes } from './http/routes/health.ts';
+import { type Logger, silentLogger } from './log/logger.ts';
+import { type ChannelSnapshot, createChannelSnapshot } from './services/channel-snapshot.ts';
+
+export interface AppOptions {
+  logger?: Logger;
+  /** Shared with the server, which starts the drain and waits on the in-flight count. */
+  lifecycle?: MutableLifecycle;
+  /** The daemon's channel view kept fresh by the change watcher; by default one loaded on first use. */
+  channels?: ChannelSnapshot;
+}
+
+export function createApp(deps: Pick<Deps, 'store' | 'channels'>, options: AppOptions = {}) {
+  const logger = options.logger ?? silentLogger;
+  const lifecycle = options.lifecycle ?? createLifecycle();
+  const channels = options.channels ?? createChannelSnapshot(deps.channels, logger);
+  return new Elysia()
+    .use(requestIdPlugin())
+    .use(lifecyclePlugin(lifecycle, logger))
+    .use(errorsPlugin(logger))
+    .use(accessLogPlugin(logger))
+    .use(healthRoutes({ store: deps.store, channels, lifecycle }));
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,147 @@
+/**
+ * `gateway serve` without the CLI: builds the app on opened services, keeps the channel view fresh, listens,
+ * and shuts down gracefully (P4): refuse new work with 503, stop accepting connections, let requests in flight
+ * finish up to the shutdown timeout, close what is left, then stop the watcher, close the store and flush logs.
+ */
+import { type App, createApp } from './app.ts';
+import type { Deps } from './deps.ts';
+import { GatewayError } from './errors/gateway-error.ts';
+import { createLifecycle, type Lifecycle } from './http/plugins/lifecycle.ts';
+import type { Logger } from './log/logger.ts';
+import { createChangeWatcher } from './services/change-watcher.ts';
+import { createChannelSnapshot } from './services/channel-snapshot.ts';
+import { commit, version } from './version.ts';
+
+/**
+ * Bun closes a connection that is quiet for `idleTimeout` seconds (default 10), which would cut a reasoning
+ * model's long pause (G8). 255 is Bun's maximum; relay requests run on the gateway's own timers beyond it.
+ */
+export const IDLE_TIMEOUT_SECONDS = 255;
+
+/** The outer cap on any request body; routes apply their own, smaller caps before parsing (M3). */
+export const MAX_REQUEST_BODY_BYTES = 64 * 1024 * 1024;
+
+/** After connections are closed, how long handlers that were cut off get to finish before the store closes. */
+const HANDLER_SETTLE_MS = 1000;
+
+export interface ServerOptions {
+  /** Adds routes before listening (tests add a slow route to prove the drain). */
+  extend?: (app: App) => void;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly hostname: string;
+  readonly port: number;
+  readonly lifecycle: Lifecycle;
+  /** Drains and closes everything, including the store; calling it again returns the same promise. */
+  stop(): Promise<void>;
+}
+
+function urlFor(hostname: string, port: number): string {
+  return `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`;
+}
+
+function sleep(ms: number): { promise: Promise<void>; cancel(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const promise = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return { promise, cancel: () => clearTimeout(timer) };
+}
+
+/** Starts serving on `deps.config.host` / `port`. From then on the server owns `deps` and closes them in stop(). */
+export async function startServer(deps: Deps, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
+  const { config } = deps;
+  const lifecycle = createLifecycle();
+  const channels = createChannelSnapshot(deps.channels, logger, deps.clock.now);
+  const watcher = createChangeWatcher({ store: deps.store, intervalMs: config.syncIntervalMs, logger });
+  watcher.on('channels', async () => {
+    await channels.reload();
+  });
+  // The baseline is read before the first load: a change landing in between triggers one extra reload
+  // instead of being missed.
+  await watcher.start();
+  try {
+    await channels.reload();
+  } catch (error) {
+    await watcher.stop();
+    throw error;
+  }
+
+  const app = createApp(deps, { logger, lifecycle, channels });
+  options.extend?.(app);
+  try {
+    app.listen({
+      hostname: config.host,
+      port: config.port,
+      idleTimeout: IDLE_TIMEOUT_SECONDS,
+      maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
+      // Elysia turns these on by default: a second gateway on the same port must fail, not share it
+      // silently, and errors must never render Bun's development page with source excerpts.
+      reusePort: false,
+      development: false,
+    });
+  } catch (error) {
+    await watcher.stop();
+    throw new GatewayError({
+      code: 'invalid_config',
+      field: '--port',
+      message: `cannot listen on ${urlFor(config.host, config.port)}: ${(error as Error).message}; choose another address with --host / GATEWAY_HOST or --port / PORT`,
+      cause: error,
+    });
+  }
+  const server = app.server;
+  if (server === null || server.port === undefined) throw new GatewayError({ code: 'internal_error', message: 'the HTTP server did not start' });
+  const port = server.port;
+  const url = urlFor(config.host, port);
+  logger.info('listening', {
+    url,
+    port,
+    dataDir: config.dataDir,
+    database: deps.store.location,
+    version,
+    commit,
+    node: config.nodeName,
+    channels: (await channels.current()).total,
+    migrationsApplied: deps.migrationsApplied,
+  });
+
+  let stopping: Promise<void> | undefined;
+  const drain = async (): Promise<void> => {
+    const timeoutMs = config.shutdownTimeoutSeconds * 1000;
+    lifecycle.beginDrain();
+    logger.info('draining', { inFlight: lifecycle.inFlight, openRequests: server.pendingRequests, timeoutSeconds: config.shutdownTimeoutSeconds });
+    // Stops accepting connections; idle keep-alive connections close now, busy ones when their response ends.
+    const closed = server.stop(false);
+    const timeout = sleep(timeoutMs);
+    const finished = await Promise.race([closed.then(() => true), timeout.promise.then(() => false)]);
+    timeout.cancel();
+    if (!finished) {
+      logger.warn('shutdown timeout reached; closing the remaining connections', {
+        openRequests: server.pendingRequests,
+        timeoutSeconds: config.shutdownTimeoutSeconds,
+      });
+      await server.stop(true);
+      await closed;
+    }
+    if (!(await lifecycle.settled(HANDLER_SETTLE_MS))) {
+      logger.warn('handlers still running after their connections closed', { inFlight: lifecycle.inFlight });
+    }
+    await watcher.stop();
+    await deps.close();
+    logger.info('stopped');
+    await logger.flush();
+  };
+
+  return {
+    url,
+    hostname: config.host,
+    port,
+    lifecycle,
+    stop: () => {
+      stopping ??= drain();
+      return stopping;
+    },
+  };
+}
