@@ -39,7 +39,7 @@ export function announceRootPassword(deps: Deps): void {
       '  The root administrator was created. This password is shown only once:',
       `    username: ${bootstrap.username}`,
       `    password: ${bootstrap.password}`,
-      '  Change it after signing in, or set GATEWAY_ROOT_PASSWORD before the first start.',
+      '  Change it with: gateway user update root --password - (or set GATEWAY_ROOT_PASSWORD before the first start).',
       '',
       '',
     ].join('\n'),
