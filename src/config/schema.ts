@@ -105,6 +105,48 @@ export const optionSpecs = {
     kind: { type: 'integer', min: 50, max: 60000 },
     description: 'How often the daemon checks the database change counter, so CLI edits apply within this time.',
   },
+  firstByteTimeoutSeconds: {
+    fileKey: 'first_byte_timeout_seconds',
+    env: ['GATEWAY_FIRST_BYTE_TIMEOUT'],
+    kind: { type: 'integer', min: 1, max: 3600 },
+    description: 'Seconds a streaming request waits for the upstream to start answering; past it the next channel is tried.',
+  },
+  streamingTimeoutSeconds: {
+    fileKey: 'streaming_timeout_seconds',
+    env: ['STREAMING_TIMEOUT', 'GATEWAY_STREAMING_TIMEOUT'],
+    kind: { type: 'integer', min: 1, max: 3600 },
+    description: 'Longest silence between two chunks of an upstream stream, in seconds (New API name).',
+  },
+  relayTimeoutSeconds: {
+    fileKey: 'relay_timeout_seconds',
+    env: ['RELAY_TIMEOUT', 'GATEWAY_RELAY_TIMEOUT'],
+    kind: { type: 'integer', min: 1, max: 86400 },
+    description: 'Deadline for a whole upstream request, stream included, in seconds (New API name; 0 is not allowed: every call has a deadline).',
+  },
+  keepAliveSeconds: {
+    fileKey: 'keep_alive_seconds',
+    env: ['GATEWAY_KEEPALIVE_SECONDS'],
+    kind: { type: 'integer', min: 1, max: 240 },
+    description: 'A quiet stream gets an SSE comment after this many seconds, so no proxy (or Bun) closes it.',
+  },
+  maxRequestBodyMb: {
+    fileKey: 'max_request_body_mb',
+    env: ['MAX_REQUEST_BODY_MB'],
+    kind: { type: 'integer', min: 1, max: 1024 },
+    description: 'Largest request body accepted, in MiB after decompression (New API name); larger ones get 413.',
+  },
+  streamMaxLineMb: {
+    fileKey: 'stream_max_line_mb',
+    env: ['STREAM_SCANNER_MAX_BUFFER_MB'],
+    kind: { type: 'integer', min: 1, max: 256 },
+    description: 'Longest single SSE line accepted from an upstream, in MiB (New API name); a longer one ends the stream with an error.',
+  },
+  channelTestFrequencyMinutes: {
+    fileKey: 'channel_test_frequency_minutes',
+    env: ['CHANNEL_TEST_FREQUENCY'],
+    kind: { type: 'integer', min: 0, max: 10080 },
+    description: 'Test every enabled and auto-disabled channel this often, in minutes; 0 turns the periodic test off (New API name).',
+  },
   nodeName: {
     fileKey: 'node_name',
     env: ['NODE_NAME', 'GATEWAY_NODE_NAME'],
@@ -143,6 +185,13 @@ export type Config = {
   readonly logFormat: 'auto' | 'json' | 'pretty';
   readonly shutdownTimeoutSeconds: number;
   readonly syncIntervalMs: number;
+  readonly firstByteTimeoutSeconds: number;
+  readonly streamingTimeoutSeconds: number;
+  readonly relayTimeoutSeconds: number;
+  readonly keepAliveSeconds: number;
+  readonly maxRequestBodyMb: number;
+  readonly streamMaxLineMb: number;
+  readonly channelTestFrequencyMinutes: number;
   readonly nodeName: string;
   readonly secret: string | undefined;
   readonly rootPassword: string | undefined;
@@ -162,6 +211,13 @@ export function defaultValues(): Record<OptionKey, string | number | undefined> 
     logFormat: 'auto',
     shutdownTimeoutSeconds: 120,
     syncIntervalMs: 500,
+    firstByteTimeoutSeconds: 60,
+    streamingTimeoutSeconds: 300,
+    relayTimeoutSeconds: 900,
+    keepAliveSeconds: 15,
+    maxRequestBodyMb: 32,
+    streamMaxLineMb: 16,
+    channelTestFrequencyMinutes: 0,
     nodeName: hostname(),
     secret: undefined,
     rootPassword: undefined,

@@ -1,0 +1,71 @@
+/**
+ * Retry is decided where the error is made (architecture.md, decision 3): an adapter or the dispatcher turns
+ * every upstream failure into an UpstreamError whose fields — never its message text — drive failover,
+ * breakers and auto-disable.
+ */
+
+/** Stable codes for failures the gateway itself observes (the upstream's own codes pass through as strings). */
+export type TransportErrorCode =
+  | 'connection_failed'
+  | 'first_byte_timeout'
+  | 'idle_timeout'
+  | 'total_timeout'
+  | 'blocked_destination'
+  | 'redirect_refused'
+  | 'line_too_long'
+  | 'malformed_event'
+  | 'stream_truncated'
+  | 'bad_response_body'
+  | 'client_gone';
+
+export interface UpstreamErrorOptions {
+  /** HTTP status from the upstream, or 0 for transport failures. */
+  status: number;
+  code: TransportErrorCode | string;
+  message: string;
+  /** Another channel may succeed where this one failed. */
+  retryable: boolean;
+  /**
+   * The failure says the account or key is unusable (401 invalid key, quota exhausted upstream): a
+   * candidate for auto-disable of that key (`key`) or of the whole channel (`channel`).
+   */
+  channelAtFault: 'key' | 'channel' | false;
+  /** From `Retry-After`, in milliseconds. */
+  retryAfterMs?: number;
+  /** The upstream's error body, redacted and cut to 2 KiB, for the log only. */
+  upstreamBody?: string;
+}
+
+export class UpstreamError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly retryable: boolean;
+  readonly channelAtFault: 'key' | 'channel' | false;
+  readonly retryAfterMs: number | undefined;
+  readonly upstreamBody: string | undefined;
+
+  constructor(options: UpstreamErrorOptions) {
+    super(options.message);
+    this.name = 'UpstreamError';
+    this.status = options.status;
+    this.code = options.code;
+    this.retryable = options.retryable;
+    this.channelAtFault = options.channelAtFault;
+    this.retryAfterMs = options.retryAfterMs;
+    this.upstreamBody = options.upstreamBody;
+  }
+}
+
+export function isUpstreamError(error: unknown): error is UpstreamError {
+  return error instanceof UpstreamError;
+}
+
+/** Parses `Retry-After` (seconds or an HTTP date) into milliseconds from `now`; undefined when absent or bad. */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
