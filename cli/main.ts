@@ -11,6 +11,7 @@ import { registerConfigCommand } from './commands/config.ts';
 import { registerInitCommand } from './commands/init.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerServeCommand } from './commands/serve.ts';
+import { registerSettingCommands } from './commands/setting/index.ts';
 import { registerTokenCommands } from './commands/token/index.ts';
 import { registerUserCommands } from './commands/user/index.ts';
 import { exitCodes, reportError } from './output.ts';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerChannelCommands(program);
   registerTokenCommands(program);
   registerUserCommands(program);
+  registerSettingCommands(program);
 
   // Every subcommand reports usage errors through the same exit code.
   const override = (command: Command): void => {

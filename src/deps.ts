@@ -13,6 +13,7 @@ import { GatewayError } from './errors/gateway-error.ts';
 import { CHECK_CONTEXT, CHECK_PLAINTEXT, type Cipher, createCipher, loadMasterKey } from './security/crypto.ts';
 import { type ChannelService, createChannelService } from './services/channels.ts';
 import type { ServiceContext } from './services/context.ts';
+import { createSettingsService, type SettingsService } from './services/settings.ts';
 import { createTokenService, type TokenService } from './services/tokens.ts';
 import { createUserService, type RootBootstrap, type UserService } from './services/users.ts';
 
@@ -25,6 +26,7 @@ export interface Deps {
   readonly channels: ChannelService;
   readonly tokens: TokenService;
   readonly users: UserService;
+  readonly settings: SettingsService;
   /** Set when this start created the root administrator (its password is shown once by the caller). */
   readonly rootBootstrap: RootBootstrap | undefined;
   /** Migration tags applied by this start. */
@@ -88,6 +90,7 @@ export async function createDeps(loaded: LoadedConfig, options: DepsOptions = {}
       channels: createChannelService(context),
       tokens: createTokenService(context),
       users,
+      settings: createSettingsService(context),
       rootBootstrap: rootBootstrap?.created === true ? rootBootstrap : undefined,
       migrationsApplied,
       close: () => store.close(),

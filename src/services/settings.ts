@@ -1,0 +1,221 @@
+/**
+ * Runtime settings an operator changes while the gateway runs (New API keeps these in its `options` table):
+ * retries, failover status codes, auto-disable. Stored as JSON text in `settings`; every change bumps the
+ * `settings` change counter so a running daemon picks it up within one poll interval.
+ * Process-level settings (ports, timeouts, paths) live in src/config instead.
+ */
+import { eq } from 'drizzle-orm';
+import { bumpRevision } from '../db/repos/revisions.ts';
+import { invalidArgument } from '../errors/gateway-error.ts';
+import type { ServiceContext } from './context.ts';
+
+type SettingKind =
+  | { type: 'integer'; min: number; max: number }
+  | { type: 'boolean' }
+  | { type: 'status-ranges' }
+  | { type: 'list' };
+
+interface SettingSpec<Value> {
+  readonly kind: SettingKind;
+  readonly defaultValue: Value;
+  readonly description: string;
+}
+
+function spec<Value>(kind: SettingKind, defaultValue: Value, description: string): SettingSpec<Value> {
+  return { kind, defaultValue, description };
+}
+
+/** New API retries 100-199, 300-399, 401-407, 409-499, 500-503, 505-523, 525-599 (domain.md 4.2). */
+export const DEFAULT_RETRY_STATUS_CODES = '100-199,300-399,401-407,409-499,500-503,505-523,525-599';
+
+export const settingSpecs = {
+  retry_times: spec(
+    { type: 'integer', min: 0, max: 10 },
+    2,
+    'Extra upstream attempts after a retryable failure, each on a channel not tried yet (New API: RetryTimes, default 0).',
+  ),
+  retry_status_codes: spec(
+    { type: 'status-ranges' },
+    DEFAULT_RETRY_STATUS_CODES,
+    'Upstream HTTP statuses that fail over to the next channel, as ranges. Connection errors and first-byte timeouts always do.',
+  ),
+  auto_disable_enabled: spec(
+    { type: 'boolean' },
+    false,
+    'Disable a channel key (or the channel with its last key) when the upstream says the account is unusable.',
+  ),
+  auto_disable_status_codes: spec({ type: 'status-ranges' }, '401', 'Upstream statuses that count as "account unusable" for auto-disable.'),
+  auto_disable_error_codes: spec(
+    { type: 'list' },
+    ['invalid_api_key', 'account_deactivated', 'invalid_organization', 'insufficient_quota', 'billing_hard_limit_reached'],
+    "Upstream error codes (the `code` field, never message text) that count as \"account unusable\".",
+  ),
+  auto_enable_enabled: spec({ type: 'boolean' }, false, 'Re-enable an auto-disabled channel or key when a channel test passes.'),
+} as const satisfies { [Name in keyof Settings]: SettingSpec<Settings[Name]> };
+
+export type SettingName = keyof typeof settingSpecs;
+export interface Settings {
+  retry_times: number;
+  retry_status_codes: string;
+  auto_disable_enabled: boolean;
+  auto_disable_status_codes: string;
+  auto_disable_error_codes: string[];
+  auto_enable_enabled: boolean;
+}
+
+export const settingNames = Object.keys(settingSpecs) as SettingName[];
+
+export function isSettingName(name: string): name is SettingName {
+  return name in settingSpecs;
+}
+
+export function defaultSettings(): Settings {
+  const { retry_times, retry_status_codes, auto_disable_enabled, auto_disable_status_codes, auto_disable_error_codes, auto_enable_enabled } =
+    settingSpecs;
+  return {
+    retry_times: retry_times.defaultValue,
+    retry_status_codes: retry_status_codes.defaultValue,
+    auto_disable_enabled: auto_disable_enabled.defaultValue,
+    auto_disable_status_codes: auto_disable_status_codes.defaultValue,
+    auto_disable_error_codes: [...auto_disable_error_codes.defaultValue],
+    auto_enable_enabled: auto_enable_enabled.defaultValue,
+  };
+}
+
+/** "401-407,409-499,500" → [[401, 407], [409, 499], [500, 500]]; refuses anything else, naming the setting. */
+export function parseStatusRanges(text: string, field: string): [number, number][] {
+  const ranges: [number, number][] = [];
+  for (const part of text.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '')) {
+    const match = /^(\d{3})(?:-(\d{3}))?$/.exec(part);
+    const low = Number(match?.[1]);
+    const high = Number(match?.[2] ?? match?.[1]);
+    if (match === null || low < 100 || high > 599 || low > high) {
+      throw invalidArgument(field, `${field}: "${part}" is not a status or range between 100 and 599 (for example 429 or 500-503)`);
+    }
+    ranges.push([low, high]);
+  }
+  return ranges;
+}
+
+export function statusInRanges(status: number, ranges: readonly (readonly [number, number])[]): boolean {
+  return ranges.some(([low, high]) => status >= low && status <= high);
+}
+
+/** Parses an operator's text into the setting's value, or throws naming the setting and the expected form. */
+export function parseSettingValue(name: SettingName, text: string): Settings[SettingName] {
+  const { kind } = settingSpecs[name];
+  const value = text.trim();
+  switch (kind.type) {
+    case 'integer': {
+      if (!/^\d+$/.test(value) || Number(value) < kind.min || Number(value) > kind.max) {
+        throw invalidArgument(name, `${name} must be a whole number from ${kind.min} to ${kind.max} (got "${text}")`);
+      }
+      return Number(value);
+    }
+    case 'boolean': {
+      if (/^(true|on|yes|1)$/i.test(value)) return true;
+      if (/^(false|off|no|0)$/i.test(value)) return false;
+      throw invalidArgument(name, `${name} must be true or false (got "${text}")`);
+    }
+    case 'status-ranges':
+      parseStatusRanges(value, name);
+      return value.replace(/\s+/g, '');
+    case 'list':
+      return value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== '');
+  }
+}
+
+/** Reads a stored JSON value back; a value that no longer parses falls back to the default (and is reported). */
+function decodeStored(name: SettingName, json: string): Settings[SettingName] | undefined {
+  try {
+    const parsed: unknown = JSON.parse(json);
+    const text = Array.isArray(parsed) ? parsed.join(',') : String(parsed);
+    return parseSettingValue(name, text);
+  } catch {
+    return undefined;
+  }
+}
+
+export interface SettingView {
+  name: SettingName;
+  value: Settings[SettingName];
+  isDefault: boolean;
+  description: string;
+}
+
+export interface SettingsService {
+  /** All settings, defaults filled in. */
+  current(): Promise<Settings>;
+  list(): Promise<SettingView[]>;
+  set(name: string, text: string): Promise<SettingView>;
+  reset(name: string): Promise<SettingView>;
+}
+
+function requireName(name: string): SettingName {
+  if (!isSettingName(name)) throw invalidArgument('name', `unknown setting "${name}"; known settings: ${settingNames.join(', ')}`);
+  return name;
+}
+
+export function createSettingsService(context: ServiceContext): SettingsService {
+  const { store, clock } = context;
+  const { settings: table } = store.tables;
+
+  const stored = async (): Promise<Map<SettingName, Settings[SettingName]>> => {
+    const rows = await store.db.select().from(table);
+    const values = new Map<SettingName, Settings[SettingName]>();
+    for (const row of rows) {
+      if (!isSettingName(row.key)) continue;
+      const value = decodeStored(row.key, row.value);
+      if (value !== undefined) values.set(row.key, value);
+    }
+    return values;
+  };
+
+  const current = async (): Promise<Settings> => {
+    const values = await stored();
+    const result = defaultSettings() as Record<SettingName, Settings[SettingName]>;
+    for (const [name, value] of values) result[name] = value;
+    return result as Settings;
+  };
+
+  const view = async (name: SettingName): Promise<SettingView> => {
+    const values = await stored();
+    const value = values.get(name);
+    return {
+      name,
+      value: value ?? defaultSettings()[name],
+      isDefault: value === undefined,
+      description: settingSpecs[name].description,
+    };
+  };
+
+  return {
+    current,
+    list: async () => Promise.all(settingNames.map((name) => view(name))),
+    set: async (name, text) => {
+      const settingName = requireName(name);
+      const value = parseSettingValue(settingName, text);
+      const now = clock.now();
+      await store.transaction(async (tx) => {
+        await tx
+          .insert(table)
+          .values({ key: settingName, value: JSON.stringify(value), updatedAt: now })
+          .onConflictDoUpdate({ target: table.key, set: { value: JSON.stringify(value), updatedAt: now } });
+        await bumpRevision(store, tx, 'settings', now);
+      });
+      return view(settingName);
+    },
+    reset: async (name) => {
+      const settingName = requireName(name);
+      const now = clock.now();
+      await store.transaction(async (tx) => {
+        await tx.delete(table).where(eq(table.key, settingName));
+        await bumpRevision(store, tx, 'settings', now);
+      });
+      return view(settingName);
+    },
+  };
+}
