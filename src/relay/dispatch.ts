@@ -1,0 +1,464 @@
+/**
+ * The one outbound HTTP client (docs/architecture.md decision 2, docs/reliability.md 2.3 and G6–G8). Every
+ * upstream call, download and webhook goes through `dispatch`; nothing else in the code base calls `fetch`.
+ *
+ * One call: check the URL with the outbound guard → resolve the name once with the injected resolver → refuse
+ * if any address is denied (unless host:port is the channel's private exception) → connect to a checked
+ * address with the name kept in `Host` and, for https, in `tls.serverName` (Bun dials the IP, sends SNI and
+ * verifies the certificate against the name: https://bun.com/docs/runtime/networking/fetch, "Connecting to a
+ * specific address"; test/relay/dispatch-tls.test.ts proves it with a local CA) → `redirect: 'manual'`, each
+ * hop checked again → first-byte, idle and total timers on one AbortController linked to the client's signal.
+ */
+import { lookup } from 'node:dns/promises';
+import { isGatewayError } from '../errors/gateway-error.ts';
+import { checkUpstreamUrl, isDeniedAddress, normalizeHostPort } from '../security/outbound-guard.ts';
+import { UpstreamError, type TransportErrorCode } from './errors.ts';
+import type { UpstreamRequest } from './types.ts';
+
+/** Every address of a host name (A and AAAA). Called exactly once per connection attempt and redirect hop. */
+export type Resolver = (hostname: string) => Promise<readonly string[]>;
+
+/** The timer half of the injected clock (reliability.md 3.4), so timeout tests can drive time themselves. */
+export interface Timers {
+  setTimeout(callback: () => void, delayMs: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemTimers: Timers = {
+  setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
+  // The handle is always one that the setTimeout above returned.
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+const systemResolver: Resolver = async (hostname) =>
+  (await lookup(hostname, { all: true })).map((entry) => entry.address);
+
+export interface DispatcherOptions {
+  resolver?: Resolver;
+  /**
+   * True when the gateway must not connect to this resolved IP; default `isDeniedAddress`. An IP literal in the
+   * URL is judged by the guard's production rule first, so a test policy that treats 127.0.0.2 as public
+   * (reliability.md 3.3) applies to resolved names and cannot lift a denial of a literal.
+   */
+  addressPolicy?: (ip: string) => boolean;
+  clock?: Timers;
+  /**
+   * PEM certificates trusted instead of the system roots (Bun's `tls.ca` replaces Mozilla's list). For a
+   * corporate CA or the local-CA test; leave unset in production.
+   */
+  tlsCa?: string | readonly string[];
+}
+
+export interface DispatchOptions {
+  /** The channel's one exact host:port that may be private. */
+  allowPrivate?: string | undefined;
+  /** The client's `request.signal`: when the client leaves, the upstream call is aborted at once. */
+  signal?: AbortSignal | undefined;
+  /** From the start of the call until the final response's headers, lookups and redirects included. */
+  firstByteTimeoutMs: number;
+  /** Longest wait for the next body chunk while the consumer is reading. */
+  idleTimeoutMs: number;
+  /** Deadline for the whole call, body included. */
+  totalTimeoutMs: number;
+  /** Redirect hops to follow: 0 for relay calls (default), at most 3 for downloads and webhooks. */
+  followRedirects?: number;
+}
+
+export interface DispatchResponse {
+  status: number;
+  /** Upstream headers describing `body` as returned: without Set-Cookie, hop-by-hop headers, or the encoding Bun removed. */
+  headers: Headers;
+  /** Errors with an UpstreamError (`idle_timeout`, `total_timeout`, `client_gone`, `connection_failed`). */
+  body: ReadableStream<Uint8Array>;
+  /** Aborts the upstream call and closes its connection; also what cancelling `body` does. */
+  cancel(): void;
+}
+
+export interface Dispatcher {
+  dispatch(request: UpstreamRequest, options: DispatchOptions): Promise<DispatchResponse>;
+}
+
+const MAX_REDIRECTS = 3;
+/** Bun's `timeout` is a socket idle timer (default 5 min), not a deadline (2.3.8): set explicitly, behind ours. */
+const BUN_IDLE_BACKSTOP_MARGIN_MS = 5_000;
+
+/**
+ * Never sent upstream, whatever an adapter passes: client credentials and cookies, proxy and forwarding
+ * headers, and hop-by-hop headers (RFC 9110 7.6.1), which also covers request smuggling through a
+ * hand-made Content-Length or Transfer-Encoding. `Host` is set by the dispatcher from the URL.
+ */
+const FORBIDDEN_REQUEST_HEADERS = new Set([
+  'host', 'cookie', 'cookie2', 'proxy-authorization', 'proxy-connection', 'connection', 'keep-alive', 'te',
+  'trailer', 'transfer-encoding', 'upgrade', 'content-length', 'expect', 'forwarded', 'via', 'x-real-ip',
+  'x-client-ip', 'true-client-ip', 'cf-connecting-ip',
+]);
+/** Headers that may follow a redirect to another origin; credentials never cross origins (2.3.4). */
+const CROSS_ORIGIN_HEADERS = new Set(['accept', 'accept-language', 'content-type', 'user-agent']);
+const HOP_BY_HOP_RESPONSE_HEADERS = ['connection', 'keep-alive', 'transfer-encoding', 'trailer', 'upgrade', 'set-cookie', 'set-cookie2'];
+/** Codings Bun's fetch decodes by itself (`decompress` defaults to true) while keeping the header. */
+const DECODED_CODINGS = new Set(['gzip', 'x-gzip', 'deflate', 'br', 'zstd']);
+/** Failures where nothing reached the server, so the next checked address may be tried. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ConnectionRefused']);
+
+function transportError(code: TransportErrorCode | 'invalid_header' | 'invalid_upstream_url', message: string, retryable: boolean, status = 0): UpstreamError {
+  return new UpstreamError({ status, code, message, retryable, channelAtFault: false });
+}
+
+function clientGone(): UpstreamError {
+  return transportError('client_gone', 'the client closed the connection, so the upstream call was aborted', false);
+}
+
+function errorCodeOf(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
+  return typeof error.code === 'string' ? error.code : undefined;
+}
+
+/** Copies the adapter's headers, dropping forbidden ones and refusing CR, LF or NUL (header injection, I2). */
+function buildOutgoingHeaders(source: Readonly<Record<string, string>>): Headers {
+  const listedInConnection = new Set<string>();
+  for (const [name, value] of Object.entries(source)) {
+    if (name.toLowerCase() !== 'connection') continue;
+    for (const token of value.split(',')) listedInConnection.add(token.trim().toLowerCase());
+  }
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(source)) {
+    const invalid = () =>
+      transportError('invalid_header', `outgoing header "${name.replace(/[^\x21-\x7e]/g, '?')}" has a control character (CR, LF or NUL) or an invalid name; fix the channel's custom headers`, false);
+    if (/[\r\n\0]/.test(name) || /[\r\n\0]/.test(value)) throw invalid();
+    const lower = name.toLowerCase();
+    if (FORBIDDEN_REQUEST_HEADERS.has(lower) || lower.startsWith('x-forwarded-') || listedInConnection.has(lower)) continue;
+    try {
+      headers.set(name, value);
+    } catch {
+      throw invalid();
+    }
+  }
+  return headers;
+}
+
+function responseHeaders(upstream: Headers): Headers {
+  const headers = new Headers(upstream);
+  for (const name of HOP_BY_HOP_RESPONSE_HEADERS) headers.delete(name);
+  const coding = headers.get('content-encoding')?.trim().toLowerCase();
+  if (coding !== undefined && DECODED_CODINGS.has(coding)) {
+    headers.delete('content-encoding');
+    headers.delete('content-length');
+  }
+  return headers;
+}
+
+interface CheckedTarget {
+  url: URL;
+  /** Checked addresses, in resolver order; the connection goes to one of these and nowhere else. */
+  addresses: readonly string[];
+}
+
+function isIpLiteral(hostname: string): boolean {
+  return hostname.startsWith('[') || /^\d+\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
+/** SNI and certificate verification use the name while the socket goes to the checked IP (2.3.3). */
+function tlsOptions(url: URL, ca: string[] | undefined): BunFetchRequestInitTLS | undefined {
+  if (url.protocol !== 'https:') return undefined;
+  const serverName = isIpLiteral(url.hostname) ? undefined : url.hostname;
+  if (serverName === undefined && ca === undefined) return undefined;
+  return { serverName, ca };
+}
+
+function withAddress(url: URL, address: string): string {
+  const pinned = new URL(url.href);
+  pinned.hostname = address.includes(':') ? `[${address}]` : address;
+  return pinned.href;
+}
+
+/**
+ * The state of one dispatch: an AbortController that every timer, the client's signal and a consumer's
+ * cancel abort with the UpstreamError that explains why, so the cause is never guessed from Bun's own error.
+ */
+class UpstreamCall {
+  readonly controller = new AbortController();
+  failure: UpstreamError | undefined;
+  private finished = false;
+  private readonly handles = new Map<'firstByte' | 'idle' | 'total', unknown>();
+  private streamController: ReadableStreamDefaultController<Uint8Array> | undefined;
+  private readonly aborted: Promise<never>;
+  private readonly onClientAbort = (): void => this.fail(clientGone());
+
+  constructor(
+    private readonly timers: Timers,
+    private readonly options: DispatchOptions,
+    readonly origin: string,
+  ) {
+    this.aborted = new Promise<never>((_, reject) => {
+      this.controller.signal.addEventListener('abort', () => reject(this.failure), { once: true });
+    });
+    this.aborted.catch(() => undefined);
+    this.arm('total', options.totalTimeoutMs, () =>
+      transportError('total_timeout', `${origin} did not finish within the total deadline of ${options.totalTimeoutMs} ms (relay_timeout_seconds)`, true));
+    this.arm('firstByte', options.firstByteTimeoutMs, () =>
+      transportError('first_byte_timeout', `${origin} sent no response headers within ${options.firstByteTimeoutMs} ms (first_byte_timeout_seconds)`, true));
+    if (options.signal?.aborted === true) this.fail(clientGone());
+    else options.signal?.addEventListener('abort', this.onClientAbort, { once: true });
+  }
+
+  private arm(name: 'firstByte' | 'idle' | 'total', delayMs: number, makeError: () => UpstreamError): void {
+    this.handles.set(name, this.timers.setTimeout(() => this.fail(makeError()), delayMs));
+  }
+
+  private disarm(name: 'firstByte' | 'idle' | 'total'): void {
+    if (!this.handles.has(name)) return;
+    this.timers.clearTimeout(this.handles.get(name));
+    this.handles.delete(name);
+  }
+
+  /** Waits for one step (a lookup, a fetch) unless the call fails first. */
+  guard<T>(step: Promise<T>): Promise<T> {
+    return Promise.race([step, this.aborted]);
+  }
+
+  fail(error: UpstreamError): void {
+    if (this.finished) return;
+    this.failure = error;
+    this.finish();
+    this.controller.abort(error);
+    if (this.streamController !== undefined) this.errorBody(this.streamController);
+  }
+
+  private errorBody(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    try {
+      controller.error(this.failure);
+    } catch {
+      // Already closed or errored: nothing is waiting for it.
+    }
+  }
+
+  finish(): void {
+    this.finished = true;
+    for (const name of [...this.handles.keys()]) this.disarm(name);
+    this.options.signal?.removeEventListener('abort', this.onClientAbort);
+  }
+
+  /** The UpstreamError for whatever a step threw: the recorded cause when we aborted, else a connection failure. */
+  explain(error: unknown): UpstreamError {
+    if (this.failure !== undefined) return this.failure;
+    if (error instanceof UpstreamError) return error;
+    if (error instanceof Error && error.name === 'TimeoutError') {
+      // Bun's own idle backstop fired before our timer: same meaning, our code.
+      const code = this.streamController === undefined ? 'first_byte_timeout' : 'idle_timeout';
+      return transportError(code, `${this.origin} went silent (Bun socket timeout)`, true);
+    }
+    // Bun's message repeats the URL, which may carry a `?key=`: report only the code and the origin.
+    const code = errorCodeOf(error) ?? (error instanceof Error ? error.name : 'unknown error');
+    const what = this.streamController === undefined ? `could not reach ${this.origin}` : `the connection to ${this.origin} broke mid-body`;
+    return transportError('connection_failed', `${what} (${code})`, true);
+  }
+
+  /** Wraps the upstream body: idle timer while the consumer waits, total deadline, abort on cancel. */
+  respond(response: Response): DispatchResponse {
+    // A timer or the client may have fired between fetch resolving and this call.
+    if (this.failure !== undefined) throw this.failure;
+    this.disarm('firstByte');
+    const reader = response.body?.getReader();
+    const body = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.streamController = controller;
+        },
+        pull: async (controller) => {
+          if (reader === undefined) {
+            this.finish();
+            controller.close();
+            return;
+          }
+          this.arm('idle', this.options.idleTimeoutMs, () =>
+            transportError('idle_timeout', `${this.origin} sent nothing for ${this.options.idleTimeoutMs} ms mid-body (streaming_timeout_seconds)`, true));
+          const result = await reader.read().catch((error: unknown) => {
+            this.fail(this.explain(error));
+            return undefined;
+          });
+          this.disarm('idle');
+          if (result === undefined || this.failure !== undefined) {
+            this.errorBody(controller);
+            return;
+          }
+          if (result.done) {
+            this.finish();
+            controller.close();
+          } else if (result.value.byteLength > 0) {
+            controller.enqueue(result.value);
+          }
+        },
+        cancel: () => {
+          this.streamController = undefined;
+          this.fail(transportError('client_gone', 'the response body was cancelled by its consumer', false));
+        },
+      },
+      // Read upstream only on demand, so the idle timer measures upstream silence, not a slow consumer.
+      { highWaterMark: 0 },
+    );
+    return {
+      status: response.status,
+      headers: responseHeaders(response.headers),
+      body,
+      cancel: () => this.fail(transportError('client_gone', 'the upstream call was cancelled', false)),
+    };
+  }
+}
+
+export function createDispatcher(dispatcherOptions: DispatcherOptions = {}): Dispatcher {
+  const resolver = dispatcherOptions.resolver ?? systemResolver;
+  const isDenied = dispatcherOptions.addressPolicy ?? isDeniedAddress;
+  const timers = dispatcherOptions.clock ?? systemTimers;
+  const tlsCa = dispatcherOptions.tlsCa === undefined ? undefined : [dispatcherOptions.tlsCa].flat();
+
+  /** 2.3.2: the guard's URL rules, then one lookup, then every address against the policy. */
+  async function checkTarget(text: string, allowPrivate: string | undefined, call: UpstreamCall): Promise<CheckedTarget> {
+    let url: URL;
+    let exception: string | undefined;
+    try {
+      // Refuses other schemes, user:pass@, denied names and denied IP literals in every spelling.
+      url = checkUpstreamUrl(text, { allowPrivate, field: 'upstream URL' });
+      exception = allowPrivate === undefined ? undefined : normalizeHostPort(allowPrivate, 'allow-private');
+    } catch (error) {
+      if (!isGatewayError(error)) throw error;
+      const code = error.code === 'blocked_destination' ? 'blocked_destination' : 'invalid_upstream_url';
+      // The guard quotes the URL it refused; its query may carry a key (`?key=` for Gemini), so cut it off.
+      throw transportError(code, error.message.split(text).join(text.replace(/[?#].*$/s, '')), false);
+    }
+    const port = url.port === '' ? (url.protocol === 'https:' ? '443' : '80') : url.port;
+    const exempt = exception === `${url.hostname}:${port}`;
+    let addresses: readonly string[];
+    if (isIpLiteral(url.hostname)) {
+      addresses = [url.hostname.replace(/^\[|\]$/g, '')];
+    } else {
+      try {
+        addresses = await call.guard(resolver(url.hostname));
+      } catch (error) {
+        if (call.failure !== undefined) throw call.failure;
+        throw transportError('connection_failed', `could not resolve ${url.hostname} (${errorCodeOf(error) ?? 'lookup failed'})`, true);
+      }
+      if (addresses.length === 0) throw transportError('connection_failed', `${url.hostname} has no address`, true);
+    }
+    const denied = exempt ? undefined : addresses.find((address) => isDenied(address));
+    if (denied !== undefined) {
+      throw transportError(
+        'blocked_destination',
+        `${url.origin} resolves to ${denied}, a private, local or metadata address; to use it deliberately, set the channel's allow-private to exactly ${url.hostname}:${port}`,
+        false,
+      );
+    }
+    return { url, addresses };
+  }
+
+  /** Connects to the first checked address that accepts a connection; never to an address that was not checked. */
+  async function connect(target: CheckedTarget, init: BunFetchRequestInit, call: UpstreamCall): Promise<Response> {
+    let lastError: unknown;
+    for (const address of target.addresses) {
+      try {
+        return await call.guard(fetch(withAddress(target.url, address), init));
+      } catch (error) {
+        const code = errorCodeOf(error);
+        if (call.failure !== undefined || code === undefined || !UNREACHABLE_CODES.has(code)) throw error;
+        lastError = error;
+      }
+    }
+    throw lastError;
+  }
+
+  async function dispatch(request: UpstreamRequest, options: DispatchOptions): Promise<DispatchResponse> {
+    const maxHops = Math.min(Math.max(options.followRedirects ?? 0, 0), MAX_REDIRECTS);
+    let headers = buildOutgoingHeaders(request.headers);
+    let origin = '(invalid URL)';
+    try {
+      origin = new URL(request.url).origin;
+    } catch {
+      // checkTarget reports the malformed URL.
+    }
+    const call = new UpstreamCall(timers, options, origin);
+    let url = request.url;
+    let method: string = request.method;
+    let body = request.body;
+    try {
+      for (let hop = 0; ; hop += 1) {
+        if (call.failure !== undefined) throw call.failure;
+        const target = await checkTarget(url, options.allowPrivate, call);
+        const hopHeaders = new Headers(headers);
+        hopHeaders.set('host', target.url.host);
+        // fetch writes the multipart boundary itself; an adapter's bare multipart Content-Type would lose it.
+        if (body instanceof FormData) hopHeaders.delete('content-type');
+        const init: BunFetchRequestInit = {
+          method,
+          headers: hopHeaders,
+          body,
+          redirect: 'manual',
+          signal: call.controller.signal,
+          // Environment proxies would be judged against the IP literal, not the name (Bun fetch docs).
+          proxy: false,
+          timeout: Math.max(options.firstByteTimeoutMs, options.idleTimeoutMs) + BUN_IDLE_BACKSTOP_MARGIN_MS,
+          tls: tlsOptions(target.url, tlsCa),
+        };
+        const response = await connect(target, init, call);
+        const location = response.headers.get('location');
+        if (response.status < 300 || response.status >= 400 || (maxHops > 0 && location === null)) return call.respond(response);
+        await response.body?.cancel().catch(() => undefined);
+        if (hop >= maxHops) {
+          const message =
+            maxHops === 0
+              ? `${target.url.origin} answered ${response.status} (a redirect); relay calls follow none, so fix the channel's base URL`
+              : `more than ${maxHops} redirects starting at ${origin}`;
+          throw transportError('redirect_refused', message, maxHops === 0, response.status);
+        }
+        let next: URL;
+        try {
+          next = new URL(location ?? '', target.url);
+        } catch {
+          throw transportError('redirect_refused', `${target.url.origin} redirected to an invalid Location`, false, response.status);
+        }
+        if (next.origin !== target.url.origin) {
+          headers = new Headers([...headers].filter(([headerName]) => CROSS_ORIGIN_HEADERS.has(headerName)));
+        }
+        // Fetch's rules (https://fetch.spec.whatwg.org/#http-redirect-fetch): 303, and 301/302 after POST, become GET.
+        if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+          method = 'GET';
+          body = undefined;
+          headers.delete('content-type');
+        }
+        url = next.href;
+      }
+    } catch (error) {
+      const failure = call.explain(error);
+      call.fail(failure);
+      throw failure;
+    }
+  }
+
+  return { dispatch };
+}
+
+/**
+ * Reads at most `maxBytes` of a body as UTF-8 (for upstream error bodies: 2 KiB), cancels the rest and marks the
+ * cut. A read error ends it early with what was read: the text is informative, the status is what counts.
+ */
+export async function readBodyText(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<string> {
+  const reader = body.getReader();
+  // `stream: true` holds back a code point cut at the limit instead of turning it into U+FFFD.
+  const decoder = new TextDecoder();
+  let text = '';
+  let room = maxBytes;
+  let truncated = false;
+  try {
+    while (!truncated) {
+      const result = await reader.read();
+      if (result.done) break;
+      truncated = result.value.byteLength > room;
+      const kept = truncated ? result.value.subarray(0, room) : result.value;
+      text += decoder.decode(kept, { stream: true });
+      room -= kept.byteLength;
+    }
+  } catch {
+    truncated = true;
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return truncated ? `${text}… (truncated)` : text + decoder.decode();
+}
