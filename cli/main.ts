@@ -10,6 +10,7 @@ import { registerChannelCommands } from './commands/channel/index.ts';
 import { registerConfigCommand } from './commands/config.ts';
 import { registerInitCommand } from './commands/init.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
+import { registerModelCommands } from './commands/model/index.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerSettingCommands } from './commands/setting/index.ts';
 import { registerTokenCommands } from './commands/token/index.ts';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerConfigCommand(program);
   registerInitCommand(program);
   registerChannelCommands(program);
+  registerModelCommands(program);
   registerTokenCommands(program);
   registerUserCommands(program);
   registerSettingCommands(program);
