@@ -1,0 +1,56 @@
+/**
+ * Custom channels (New API type 8, domain.md 3.1): the base URL is the full endpoint URL, with `{model}`
+ * replaced by the upstream model, and the channel serves that one endpoint — chat completions unless the
+ * channel's `endpoint` setting names another (`embeddings`, `responses`, …). The body is forwarded in OpenAI's
+ * shape with a Bearer key.
+ */
+import { UpstreamError } from '../errors.ts';
+import type { ChannelTarget, Endpoint } from '../types.ts';
+import { allEndpoints, createOpenAIAdapter, settingText } from './openai.ts';
+import { encodePathValue } from './openai-url.ts';
+
+const MODEL_PLACEHOLDER = '{model}';
+
+/** The endpoint a custom channel serves, or undefined when its `endpoint` setting names none. */
+export function customEndpoint(target: ChannelTarget): Endpoint | undefined {
+  const setting = settingText(target, 'endpoint');
+  if (setting === undefined) return 'chat-completions';
+  return allEndpoints.find((endpoint) => endpoint === setting);
+}
+
+export function customUrl(endpoint: Endpoint, target: ChannelTarget, model: string): string {
+  const served = customEndpoint(target);
+  if (endpoint !== served) {
+    throw new UpstreamError({
+      status: 501,
+      code: 'endpoint_not_supported',
+      message:
+        served === undefined
+          ? `custom channel "${target.channelName}" has an endpoint setting that names no endpoint; use one of: ${allEndpoints.join(', ')}`
+          : `custom channel "${target.channelName}" serves ${served} only (its base URL is the full endpoint URL)`,
+      retryable: true,
+      channelAtFault: false,
+    });
+  }
+  const url = target.baseUrl.trim();
+  const placeholder = url.indexOf(MODEL_PLACEHOLDER);
+  if (placeholder === -1) return url;
+  // The model comes from the client; it may fill in the path or the query, never the host.
+  const pathStart = url.indexOf('/', url.indexOf('://') + 3);
+  if (pathStart === -1 || placeholder < pathStart) {
+    throw new UpstreamError({
+      status: 500,
+      code: 'invalid_channel_url',
+      message: `custom channel "${target.channelName}" has {model} in the host of its URL; it may appear only in the path or query`,
+      retryable: true,
+      channelAtFault: 'channel',
+    });
+  }
+  return url.replaceAll(MODEL_PLACEHOLDER, encodePathValue(model, true));
+}
+
+export const customAdapter = createOpenAIAdapter({
+  endpoints: allEndpoints,
+  streamUsage: false,
+  url: customUrl,
+});
