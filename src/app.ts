@@ -10,7 +10,9 @@ import { errorsPlugin } from './http/plugins/errors.ts';
 import { createLifecycle, lifecyclePlugin, type MutableLifecycle } from './http/plugins/lifecycle.ts';
 import { requestIdPlugin } from './http/plugins/request-id.ts';
 import { healthRoutes } from './http/routes/health.ts';
+import { openAiRoutes } from './http/routes/openai.ts';
 import { type Logger, silentLogger } from './log/logger.ts';
+import type { RelayRuntime } from './relay/runtime.ts';
 import { type ChannelSnapshot, createChannelSnapshot } from './services/channel-snapshot.ts';
 
 export interface AppOptions {
@@ -19,18 +21,30 @@ export interface AppOptions {
   lifecycle?: MutableLifecycle;
   /** The daemon's channel view kept fresh by the change watcher; by default one loaded on first use. */
   channels?: ChannelSnapshot;
+  /** The relay (auth, routing, pipeline); without it only the health routes are served. */
+  relay?: RelayRuntime;
 }
 
-export function createApp(deps: Pick<Deps, 'store' | 'channels'>, options: AppOptions = {}) {
+export function createApp(deps: Pick<Deps, 'store' | 'channels'> & { config?: Pick<Deps['config'], 'maxRequestBodyMb'> }, options: AppOptions = {}) {
   const logger = options.logger ?? silentLogger;
   const lifecycle = options.lifecycle ?? createLifecycle();
   const channels = options.channels ?? createChannelSnapshot(deps.channels, logger);
-  return new Elysia()
+  const app = new Elysia()
     .use(requestIdPlugin())
     .use(lifecyclePlugin(lifecycle, logger))
     .use(errorsPlugin(logger))
     .use(accessLogPlugin(logger))
     .use(healthRoutes({ store: deps.store, channels, lifecycle }));
+  const relay = options.relay;
+  if (relay === undefined) return app;
+  return app.use(
+    openAiRoutes({
+      authenticate: relay.authenticate,
+      pipeline: relay.pipeline,
+      modelsFor: (group) => relay.modelsFor(group),
+      maxRequestBodyBytes: (deps.config?.maxRequestBodyMb ?? 32) * 1024 * 1024,
+    }),
+  );
 }
 
 export type App = ReturnType<typeof createApp>;

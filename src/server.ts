@@ -9,6 +9,7 @@ import { GatewayError } from './errors/gateway-error.ts';
 import { createLifecycle, type Lifecycle } from './http/plugins/lifecycle.ts';
 import type { Logger } from './log/logger.ts';
 import { createChangeWatcher } from './services/change-watcher.ts';
+import { createRelayRuntime } from './relay/runtime.ts';
 import { createChannelSnapshot } from './services/channel-snapshot.ts';
 import { commit, version } from './version.ts';
 
@@ -56,9 +57,14 @@ export async function startServer(deps: Deps, logger: Logger, options: ServerOpt
   const lifecycle = createLifecycle();
   const channels = createChannelSnapshot(deps.channels, logger, deps.clock.now);
   const watcher = createChangeWatcher({ store: deps.store, intervalMs: config.syncIntervalMs, logger });
+  const relay = await createRelayRuntime(deps, { logger });
   watcher.on('channels', async () => {
     await channels.reload();
+    await relay.reload('channels');
   });
+  for (const scope of ['settings', 'tokens', 'users'] as const) {
+    watcher.on(scope, () => relay.reload(scope));
+  }
   // The baseline is read before the first load: a change landing in between triggers one extra reload
   // instead of being missed.
   await watcher.start();
@@ -69,14 +75,15 @@ export async function startServer(deps: Deps, logger: Logger, options: ServerOpt
     throw error;
   }
 
-  const app = createApp(deps, { logger, lifecycle, channels });
+  const app = createApp(deps, { logger, lifecycle, channels, relay });
   options.extend?.(app);
   try {
     app.listen({
       hostname: config.host,
       port: config.port,
       idleTimeout: IDLE_TIMEOUT_SECONDS,
-      maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
+      // Room above the relay's own cap (checked after decompression) for multipart framing.
+      maxRequestBodySize: Math.max(MAX_REQUEST_BODY_BYTES, (config.maxRequestBodyMb + 1) * 1024 * 1024),
       // Elysia turns these on by default: a second gateway on the same port must fail, not share it
       // silently, and errors must never render Bun's development page with source excerpts.
       reusePort: false,

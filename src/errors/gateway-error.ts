@@ -29,12 +29,15 @@ export class GatewayError extends Error {
   readonly code: ErrorCode;
   /** The input field or option the error is about, when there is one (for example `--base-url`). */
   readonly field: string | undefined;
+  /** Sent as `Retry-After` by the HTTP layer (rate limits, draining). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(options: { code: ErrorCode; message: string; field?: string; cause?: unknown }) {
+  constructor(options: { code: ErrorCode; message: string; field?: string; cause?: unknown; retryAfterSeconds?: number }) {
     super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GatewayError';
     this.code = options.code;
     this.field = options.field;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   get status(): number {

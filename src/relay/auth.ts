@@ -66,11 +66,10 @@ export interface KeyAuthenticatorDeps {
 
 /** A 429 that carries how long to wait, for the `Retry-After` header. */
 export class RetryAfterError extends GatewayError {
-  readonly retryAfterSeconds: number;
+  declare readonly retryAfterSeconds: number;
 
   constructor(options: { message: string; retryAfterSeconds: number }) {
-    super({ code: 'rate_limited', message: options.message });
-    this.retryAfterSeconds = options.retryAfterSeconds;
+    super({ code: 'rate_limited', message: options.message, retryAfterSeconds: options.retryAfterSeconds });
   }
 }
 

@@ -82,8 +82,16 @@ export interface ProviderAdapter {
   /** True when the upstream honours `stream_options.include_usage` (the pipeline then asks for it). */
   readonly streamUsage: boolean;
   buildRequest(request: RelayRequest, target: ChannelTarget): UpstreamRequest;
-  /** Maps a non-2xx reply to an UpstreamError; `bodyText` is at most a few KiB. */
-  parseError(status: number, headers: Headers, bodyText: string): import('./errors.ts').UpstreamError;
+  /**
+   * Maps a non-2xx reply to an UpstreamError; `bodyText` is at most a few KiB. `context.secrets` (the channel
+   * key) are redacted from the message and the logged body.
+   */
+  parseError(
+    status: number,
+    headers: Headers,
+    bodyText: string,
+    context?: { secrets?: readonly string[]; now?: number },
+  ): import('./errors.ts').UpstreamError;
   /** Usage from a non-stream JSON reply or from one stream chunk; undefined when it carries none. */
   readUsage(json: unknown): Usage | undefined;
 }

@@ -48,7 +48,9 @@ export type { KeyMode } from './channel-validation.ts';
 export type ChannelStatus = 'enabled' | 'disabled' | 'auto-disabled';
 
 /** New API's status integers (docs/domain.md 9.3). */
-const STATUS_CODES = { enabled: 1, disabled: 2, 'auto-disabled': 3 } as const satisfies Record<ChannelStatus, number>;
+/** New API's integers in `channels.status` and `channel_keys.status`. */
+export const CHANNEL_STATUS_CODES = { enabled: 1, disabled: 2, 'auto-disabled': 3 } as const satisfies Record<ChannelStatus, number>;
+const STATUS_CODES = CHANNEL_STATUS_CODES;
 const channelStatuses = Object.keys(STATUS_CODES) as ChannelStatus[];
 
 export interface ChannelInput {

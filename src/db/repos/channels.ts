@@ -120,6 +120,29 @@ export async function replaceAbilities(
   }
 }
 
+/** Changes one key's status; returns false when the key no longer exists (the channel was edited meanwhile). */
+export async function updateChannelKey(
+  store: Store,
+  db: Db,
+  channelId: number,
+  position: number,
+  changes: Partial<Pick<ChannelKeyRow, 'status' | 'disabledReason' | 'disabledAt'>>,
+): Promise<boolean> {
+  const { channelKeys } = store.tables;
+  const rows = await db
+    .update(channelKeys)
+    .set(changes)
+    .where(and(eq(channelKeys.channelId, channelId), eq(channelKeys.position, position)))
+    .returning({ id: channelKeys.id });
+  return rows.length > 0;
+}
+
+/** Turns a channel's routing rows on or off without rebuilding them. */
+export async function setAbilitiesEnabled(store: Store, db: Db, channelId: number, enabled: boolean): Promise<void> {
+  const { abilities } = store.tables;
+  await db.update(abilities).set({ enabled }).where(eq(abilities.channelId, channelId));
+}
+
 export async function listAbilities(store: Store, db: Db, channelId: number): Promise<AbilityRow[]> {
   const { abilities } = store.tables;
   return db

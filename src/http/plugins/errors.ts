@@ -55,6 +55,7 @@ export function errorsPlugin(logger: Logger) {
     }
     if (isGatewayError(error)) {
       set.status = error.status;
+      if (error.retryAfterSeconds !== undefined) set.headers['retry-after'] = String(Math.ceil(error.retryAfterSeconds));
       return openAiError(error.code, error.message, requestId);
     }
     if (code === 'VALIDATION' || code === 'PARSE') {

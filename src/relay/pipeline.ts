@@ -1,0 +1,381 @@
+/**
+ * The relay pipeline for OpenAI-shaped requests: choose a channel, build the upstream request with the
+ * channel's adapter, dispatch it, fail over while nothing has reached the client, then hand the answer back
+ * (streamed chunk by chunk, or whole) and report one outcome.
+ *
+ * Failover rules (reliability.md G9, 2.5): at most 1 + retry_times attempts, never the same channel or key
+ * twice, only before the first byte is written to the client; the decision reads UpstreamError fields and the
+ * operator's status ranges, never message text; Retry-After marks a channel unavailable until it passes.
+ */
+import type { Config } from '../config/schema.ts';
+import type { Logger } from '../log/logger.ts';
+import { parseStatusRanges, type Settings, statusInRanges } from '../services/settings.ts';
+import { countText, estimatePromptTokens } from '../tokenizer/count.ts';
+import type { Dispatcher, DispatchResponse } from './dispatch.ts';
+import { readBodyText } from './dispatch.ts';
+import { isUpstreamError, UpstreamError } from './errors.ts';
+import type { ChannelHealth } from './health.ts';
+import { type AttemptRecord, emptyUsage, type OutcomeSink, type RelayOutcome } from './outcome.ts';
+import { adapterFor } from './providers/registry.ts';
+import type { Router } from './router.ts';
+import { relayStream } from './stream/relay-stream.ts';
+import type { ChannelTarget, ProviderAdapter, RelayRequest, Usage } from './types.ts';
+
+/** Error bodies from upstreams are read up to this size (then redacted and cut by the adapter). */
+const ERROR_BODY_BYTES = 8 * 1024;
+/** Channels skipped because their type cannot serve the endpoint; they do not use up retries. */
+const MAX_SKIPPED_CHANNELS = 32;
+/** Non-stream JSON answers are read whole (to find usage); bigger ones are an upstream fault. */
+const MAX_JSON_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+export interface PipelineDeps {
+  readonly router: Router;
+  readonly dispatcher: Dispatcher;
+  readonly health: ChannelHealth;
+  readonly config: Pick<
+    Config,
+    'firstByteTimeoutSeconds' | 'streamingTimeoutSeconds' | 'relayTimeoutSeconds' | 'keepAliveSeconds' | 'streamMaxLineMb'
+  >;
+  readonly settings: () => Settings;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly onOutcome: OutcomeSink;
+}
+
+/** Who is asking, from key authentication. */
+export interface RelayCaller {
+  readonly requestId: string;
+  readonly tokenId: number;
+  readonly tokenName: string;
+  readonly userId: number;
+  readonly username: string;
+  readonly group: string;
+  readonly pinnedChannelId: number | undefined;
+  readonly clientIp: string | undefined;
+  readonly affinityKey: string | undefined;
+}
+
+interface FailedAttempt {
+  readonly error: UpstreamError;
+  readonly target: ChannelTarget;
+}
+
+export function createPipeline(deps: PipelineDeps) {
+  const retryRanges = (settings: Settings) => parseStatusRanges(settings.retry_status_codes, 'retry_status_codes');
+
+  /** Applies the channel's status-code mapping and the operator's retry ranges to an upstream error. */
+  const classify = (error: UpstreamError, target: ChannelTarget, settings: Settings): UpstreamError => {
+    const mapping = target.settings.status_code_mapping;
+    let status = error.status;
+    if (status !== 0 && mapping !== null && typeof mapping === 'object') {
+      const mapped = Number((mapping as Record<string, unknown>)[String(status)]);
+      if (Number.isInteger(mapped) && mapped >= 100 && mapped <= 599 && (mapped < 200 || mapped > 299)) status = mapped;
+    }
+    // Transport failures (status 0) keep the dispatcher's verdict; HTTP failures follow the operator's ranges,
+    // except that a failure of the channel's own account is always worth another channel (domain.md 4.2).
+    const retryable =
+      status === 0 ? error.retryable : statusInRanges(status, retryRanges(settings)) || error.channelAtFault !== false;
+    if (status === error.status && retryable === error.retryable) return error;
+    return new UpstreamError({
+      status,
+      code: error.code,
+      message: error.message,
+      retryable,
+      channelAtFault: error.channelAtFault,
+      retryAfterMs: error.retryAfterMs,
+      upstreamBody: error.upstreamBody,
+    });
+  };
+
+  const timeouts = (stream: boolean) => {
+    const total = deps.config.relayTimeoutSeconds * 1000;
+    return {
+      // A non-stream answer sends its headers only when it is complete, so its "first byte" is the whole answer.
+      firstByteTimeoutMs: stream ? Math.min(deps.config.firstByteTimeoutSeconds * 1000, total) : total,
+      idleTimeoutMs: deps.config.streamingTimeoutSeconds * 1000,
+      totalTimeoutMs: total,
+    };
+  };
+
+  async function attemptOnce(
+    request: RelayRequest,
+    target: ChannelTarget,
+    adapter: ProviderAdapter,
+    signal: AbortSignal,
+  ): Promise<DispatchResponse> {
+    const upstream = adapter.buildRequest(request, target);
+    const response = await deps.dispatcher.dispatch(upstream, {
+      allowPrivate: target.allowPrivate,
+      signal,
+      ...timeouts(request.stream),
+    });
+    if (response.status >= 200 && response.status < 300) return response;
+    const text = await readBodyText(response.body, ERROR_BODY_BYTES);
+    throw adapter.parseError(response.status, response.headers, text, { secrets: [target.key], now: deps.now() });
+  }
+
+  return {
+    async relay(request: RelayRequest, caller: RelayCaller, signal: AbortSignal): Promise<Response> {
+      const startedAt = performance.now();
+      const settings = deps.settings();
+      const maxAttempts = caller.pinnedChannelId === undefined ? 1 + settings.retry_times : 1;
+      const attempts: AttemptRecord[] = [];
+      const exclude = { channelIds: new Set<number>(), keys: new Set<string>() };
+      let lastFailure: FailedAttempt | undefined;
+      let sawCandidate = false;
+      let skipped = 0;
+
+      const baseOutcome = (): Omit<RelayOutcome, 'status' | 'endState' | 'errorCode' | 'usage' | 'partial' | 'latencyMs' | 'firstTokenMs'> => ({
+        requestId: caller.requestId,
+        endpoint: request.endpoint,
+        stream: request.stream,
+        tokenId: caller.tokenId,
+        tokenName: caller.tokenName,
+        userId: caller.userId,
+        username: caller.username,
+        group: caller.group,
+        requestedModel: request.requestedModel,
+        upstreamModel: undefined,
+        channelId: undefined,
+        channelName: undefined,
+        attempts,
+        clientIp: caller.clientIp,
+      });
+
+      for (let attempt = 0; attempt < maxAttempts; attempt++) {
+        if (signal.aborted) break;
+        const selection = await deps.router.select({
+          group: caller.group,
+          model: request.requestedModel,
+          exclude,
+          attempt,
+          pinnedChannelId: caller.pinnedChannelId,
+          affinityKey: caller.affinityKey,
+          tokenId: caller.tokenId,
+        });
+        if (selection === undefined) break;
+        sawCandidate = true;
+        const { target } = selection;
+        exclude.channelIds.add(target.channelId);
+        exclude.keys.add(`${target.channelId}:${target.keyPosition}`);
+        const attemptStarted = performance.now();
+        const record = (status: number, errorCode: string | undefined, retryable: boolean | undefined): void => {
+          attempts.push({
+            channelId: target.channelId,
+            channelName: target.channelName,
+            keyPosition: target.keyPosition,
+            upstreamModel: target.upstreamModel,
+            status,
+            errorCode,
+            retryable,
+            durationMs: Math.round(performance.now() - attemptStarted),
+          });
+        };
+
+        const adapter = adapterFor(target.type);
+        if (adapter === undefined || !adapter.endpoints.has(request.endpoint)) {
+          // Not a failure of the channel: it simply cannot serve this endpoint. Try the next one.
+          record(0, 'endpoint_not_supported', true);
+          lastFailure = {
+            target,
+            error: new UpstreamError({
+              status: 501,
+              code: 'endpoint_not_supported',
+              message: `channel type ${target.type} cannot serve ${request.endpoint} requests yet`,
+              retryable: true,
+              channelAtFault: false,
+            }),
+          };
+          attempt--;
+          skipped++;
+          if (skipped > MAX_SKIPPED_CHANNELS) break;
+          continue;
+        }
+
+        let response: DispatchResponse;
+        try {
+          response = await attemptOnce(request, target, adapter, signal);
+        } catch (error) {
+          if (!isUpstreamError(error)) throw error;
+          if (error.code === 'endpoint_not_supported') {
+            // The channel cannot serve this endpoint (a custom URL names another one): skip it, health untouched.
+            record(0, error.code, true);
+            lastFailure = { target, error };
+            attempt--;
+            skipped++;
+            if (skipped > MAX_SKIPPED_CHANNELS) break;
+            continue;
+          }
+          const classified = classify(error, target, settings);
+          record(classified.status, classified.code, classified.retryable);
+          deps.health.onFailure(target, classified, settings);
+          if (classified.retryAfterMs !== undefined) deps.router.markUnavailable(target.channelId, deps.now() + classified.retryAfterMs);
+          lastFailure = { target, error: classified };
+          if (signal.aborted) break;
+          if (!classified.retryable) break;
+          continue;
+        }
+
+        record(response.status, undefined, undefined);
+        deps.health.onSuccess(target);
+        deps.router.rememberAffinity({ tokenId: caller.tokenId, affinityKey: caller.affinityKey, model: request.requestedModel, target });
+        const answered = { ...baseOutcome(), upstreamModel: target.upstreamModel, channelId: target.channelId, channelName: target.channelName };
+        if (request.stream && isEventStream(response.headers)) {
+          return relayStream({
+            request,
+            response,
+            adapter,
+            maxLineBytes: deps.config.streamMaxLineMb * 1024 * 1024,
+            keepAliveMs: deps.config.keepAliveSeconds * 1000,
+            promptTokens: () => estimatePromptTokens(request.requestedModel, request.body, request.endpoint),
+            onEnd: (end) => {
+              deps.onOutcome({
+                ...answered,
+                status: response.status,
+                endState: end.state,
+                errorCode: end.errorCode,
+                usage: end.usage,
+                partial: end.state !== 'completed',
+                latencyMs: Math.round(performance.now() - startedAt),
+                firstTokenMs: end.firstTokenMs === undefined ? undefined : Math.round(end.firstTokenMs - startedAt),
+              });
+            },
+          });
+        }
+        return passThroughWhole(request, response, adapter, (usage) => {
+          deps.onOutcome({
+            ...answered,
+            status: response.status,
+            endState: 'completed',
+            errorCode: undefined,
+            usage,
+            partial: false,
+            latencyMs: Math.round(performance.now() - startedAt),
+            firstTokenMs: undefined,
+          });
+        });
+      }
+
+      const failure = failureFor(request, sawCandidate, lastFailure, signal);
+      deps.onOutcome({
+        ...baseOutcome(),
+        upstreamModel: lastFailure?.target.upstreamModel,
+        channelId: lastFailure?.target.channelId,
+        channelName: lastFailure?.target.channelName,
+        status: failure.status,
+        endState: signal.aborted ? 'client_gone' : 'failed_before_output',
+        errorCode: failure.code,
+        usage: emptyUsage(false),
+        partial: false,
+        latencyMs: Math.round(performance.now() - startedAt),
+        firstTokenMs: undefined,
+      });
+      throw failure;
+    },
+  };
+}
+
+function isEventStream(headers: Headers): boolean {
+  return (headers.get('content-type') ?? '').toLowerCase().includes('text/event-stream');
+}
+
+/** The error the client gets when no attempt produced an answer. */
+function failureFor(request: RelayRequest, sawCandidate: boolean, lastFailure: FailedAttempt | undefined, signal: AbortSignal): RelayFailure {
+  if (signal.aborted) return new RelayFailure(499, 'client_gone', 'the client closed the request');
+  if (!sawCandidate || lastFailure === undefined) {
+    return new RelayFailure(
+      503,
+      'model_not_available',
+      `no enabled channel serves model "${request.requestedModel}" for this key's group; add one with: gateway channel add --models ${request.requestedModel} …`,
+    );
+  }
+  const { error } = lastFailure;
+  if (error.status === 0) {
+    return new RelayFailure(502, error.code, `the upstream could not be reached (${error.code}); try again later`);
+  }
+  return new RelayFailure(error.status, error.code, error.message);
+}
+
+/** A failure rendered by the route in OpenAI's error shape with the upstream's status. */
+export class RelayFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RelayFailure';
+  }
+}
+
+/** Hands a whole (non-stream) answer back; JSON answers are read to find usage, others stream through. */
+function passThroughWhole(request: RelayRequest, response: DispatchResponse, adapter: ProviderAdapter, done: (usage: Usage) => void): Response {
+  const headers = new Headers();
+  const contentType = response.headers.get('content-type');
+  if (contentType !== null) headers.set('content-type', contentType);
+  if (contentType === null || !contentType.toLowerCase().includes('json')) {
+    // Binary answers (audio speech) pass through as they arrive; they carry no usage.
+    done(estimateWhole(request, undefined));
+    return new Response(response.body, { status: response.status, headers });
+  }
+  const body = (async () => {
+    const text = await readBodyText(response.body, MAX_JSON_RESPONSE_BYTES);
+    let usage: Usage | undefined;
+    try {
+      usage = adapter.readUsage(JSON.parse(text));
+    } catch {
+      usage = undefined;
+    }
+    done(usage ?? estimateWhole(request, text));
+    return text;
+  })();
+  return new Response(
+    new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        controller.enqueue(new TextEncoder().encode(await body));
+        controller.close();
+      },
+      cancel() {
+        response.cancel();
+      },
+    }),
+    { status: response.status, headers },
+  );
+}
+
+/** Local estimate when the upstream reported no usage: the prompt, plus the answer's text when there is one. */
+function estimateWhole(request: RelayRequest, text: string | undefined): Usage {
+  const usage = emptyUsage(true);
+  usage.promptTokens = estimatePromptTokens(request.requestedModel, request.body, request.endpoint);
+  if (text !== undefined) usage.completionTokens = countText(request.requestedModel, answerText(text));
+  usage.totalTokens = usage.promptTokens + usage.completionTokens;
+  return usage;
+}
+
+/** The generated text of a chat or completions answer (content, reasoning and tool arguments). */
+function answerText(json: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return '';
+  }
+  const choices = (parsed as { choices?: unknown }).choices;
+  if (!Array.isArray(choices)) return '';
+  const parts: string[] = [];
+  for (const choice of choices as { text?: unknown; message?: { content?: unknown; reasoning_content?: unknown; tool_calls?: unknown } }[]) {
+    if (typeof choice.text === 'string') parts.push(choice.text);
+    const message = choice.message;
+    if (message === undefined) continue;
+    if (typeof message.content === 'string') parts.push(message.content);
+    if (typeof message.reasoning_content === 'string') parts.push(message.reasoning_content);
+    if (Array.isArray(message.tool_calls)) {
+      for (const call of message.tool_calls as { function?: { arguments?: unknown } }[]) {
+        if (typeof call.function?.arguments === 'string') parts.push(call.function.arguments);
+      }
+    }
+  }
+  return parts.join('');
+}
+
+export type Pipeline = ReturnType<typeof createPipeline>;
