@@ -1,21 +1,11 @@
 /** `gateway channel …` through the real entry point. Each spawn costs ~0.3 s, so each one checks several things. */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { ChannelView } from '../../src/services/channels.ts';
-import { runCli } from '../helpers/cli.ts';
+import { expectOneLineError, runCli } from '../helpers/cli.ts';
 import { createTestEnvironment, type TestEnvironment } from '../helpers/stores.ts';
 
 const firstKey = 'sk-cli-first-secret-1111';
 const secondKey = 'sk-cli-second-secret-2222';
-
-/** A failure is exactly one stderr line, exit code 2 (bad input), nothing on stdout. */
-function expectOneLineError(result: Awaited<ReturnType<typeof runCli>>, fragment: string): void {
-  expect(result.exitCode).toBe(2);
-  expect(result.stdout).toBe('');
-  const lines = result.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toStartWith('error: ');
-  expect(lines[0]).toContain(fragment);
-}
 
 describe('gateway channel [sqlite]', () => {
   let environment: TestEnvironment;

@@ -2,18 +2,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { ModelAliasView } from '../../src/services/model-aliases.ts';
 import type { ServedModelView } from '../../src/services/served-models.ts';
-import { runCli } from '../helpers/cli.ts';
+import { expectOneLineError, runCli } from '../helpers/cli.ts';
 import { createTestEnvironment, type TestEnvironment } from '../helpers/stores.ts';
-
-/** A failure is exactly one stderr line, exit code 2 (bad input), nothing on stdout. */
-function expectOneLineError(result: Awaited<ReturnType<typeof runCli>>, fragment: string): void {
-  expect(result.exitCode).toBe(2);
-  expect(result.stdout).toBe('');
-  const lines = result.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toStartWith('error: ');
-  expect(lines[0]).toContain(fragment);
-}
 
 describe('gateway model [sqlite]', () => {
   let environment: TestEnvironment;

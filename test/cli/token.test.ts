@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TokenView } from '../../src/services/tokens.ts';
-import { runCli } from '../helpers/cli.ts';
+import { expectOneLineError, runCli } from '../helpers/cli.ts';
 import { createTestEnvironment, openDeps, type TestEnvironment } from '../helpers/stores.ts';
 
 describe('gateway token', () => {
@@ -62,11 +62,7 @@ describe('gateway token', () => {
       [['token', 'show', 'nothing'], /no key named "nothing"; list keys with: gateway token list/],
     ];
     for (const [args, message] of cases) {
-      const result = await gateway(...args);
-      expect(result.exitCode).toBe(2);
-      expect(result.stdout).toBe('');
-      expect(result.stderr).toMatch(message);
-      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expectOneLineError(await gateway(...args), message);
     }
   });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { runCli } from '../helpers/cli.ts';
+import { expectOneLineError, runCli } from '../helpers/cli.ts';
 import { createTestEnvironment, type TestEnvironment } from '../helpers/stores.ts';
 
 interface UserJson {
@@ -62,11 +62,7 @@ describe('gateway user', () => {
       [['user', 'create', 'bob', '--role', 'boss'], /--role must be one of user, admin, root/],
     ];
     for (const [args, message] of cases) {
-      const result = await gateway(...args);
-      expect(result.exitCode).toBe(2);
-      expect(result.stdout).toBe('');
-      expect(result.stderr).toMatch(message);
-      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expectOneLineError(await gateway(...args), message);
     }
   });
 

@@ -1,4 +1,5 @@
 /** Runs the real CLI entry point (`bun cli/main.ts …`) in a child process, as an operator's shell would. */
+import { expect } from 'bun:test';
 import { join } from 'node:path';
 
 const entry = join(import.meta.dir, '..', '..', 'cli', 'main.ts');
@@ -36,4 +37,15 @@ export async function runCli(args: readonly string[], env: Record<string, string
       }
     },
   };
+}
+
+/** A failure is exactly one stderr line, exit code 2 (bad input), nothing on stdout. */
+export function expectOneLineError(result: CliResult, fragment: string | RegExp): void {
+  expect(result.exitCode).toBe(2);
+  expect(result.stdout).toBe('');
+  const lines = result.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toStartWith('error: ');
+  if (typeof fragment === 'string') expect(lines[0]).toContain(fragment);
+  else expect(lines[0]).toMatch(fragment);
 }
