@@ -4,6 +4,7 @@
  */
 import { CommanderError } from 'commander';
 import { isGatewayError } from '../src/errors/gateway-error.ts';
+import { stripTerminalEscapes } from '../src/security/terminal-text.ts';
 
 /** Exit codes scripts can rely on. */
 export const exitCodes = {
@@ -14,11 +15,8 @@ export const exitCodes = {
   invalidInput: 2,
 } as const;
 
-// Strips ESC-introduced sequences (CSI, OSC, single-character escapes) and other C0/C1 controls but tab.
-const ESCAPES = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[@-Z\\-_])|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-
 export function sanitize(text: string): string {
-  return text.replace(ESCAPES, '');
+  return stripTerminalEscapes(text);
 }
 
 export function printJson(value: unknown): void {

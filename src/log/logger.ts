@@ -3,6 +3,8 @@
  * No dependency, so `gateway serve` starts fast and the compiled binary stays small.
  * Every field passes through `redact` before it is written: no log line may carry a secret (G5, A7).
  */
+import { redact as redactSecrets } from '../security/redact.ts';
+import { stripTerminalEscapes } from '../security/terminal-text.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = 'auto' | 'json' | 'pretty';
@@ -75,14 +77,9 @@ export function isSecretName(name: string): boolean {
   return last !== undefined && secretLastWords.has(last);
 }
 
-// Values that are secrets whatever their field is called: URL credentials, bearer tokens, gateway keys.
-const urlPassword = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^@/?#\s]+@/gi;
-const bearer = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
-const apiKeyLike = /\bsk-[A-Za-z0-9_-]{16,}/g;
-
-function redactText(text: string): string {
-  return text.replace(urlPassword, '$1****@').replace(bearer, '$1 ****').replace(apiKeyLike, 'sk-****');
-}
+// Values that are secrets whatever their field is called (URL credentials, bearer tokens, key shapes) are
+// masked by the one redaction function the adapters use too.
+const redactText = (text: string): string => redactSecrets(text);
 
 /** Returns `value` with secret fields replaced and secret-looking text masked; never mutates its input. */
 export function redact(value: LogValue, name?: string, depth = 0): unknown {
@@ -106,24 +103,22 @@ export function redact(value: LogValue, name?: string, depth = 0): unknown {
   return result;
 }
 
-// C0/C1 controls and escape sequences would let logged data rewrite an operator's terminal (I6).
-const terminalEscapes =
-  /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[@-Z\\-_])|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 function oneLine(text: string): string {
-  return text.replace(terminalEscapes, '').replace(/[\r\n\t]+/g, ' ');
+  return stripTerminalEscapes(text).replace(/[\r\n\t]+/g, ' ');
 }
 
 function prettyValue(value: unknown): string {
   if (typeof value === 'string') {
-    const clean = value.replace(terminalEscapes, '');
+    const clean = stripTerminalEscapes(value);
     return /^[^\s"=]+$/.test(clean) ? clean : JSON.stringify(clean);
   }
   if (value !== null && typeof value === 'object' && 'stack' in value && typeof value.stack === 'string') {
     // A stack trace reads best on its own lines.
-    return `\n${value.stack.replace(terminalEscapes, '')}`;
+    return `\n${stripTerminalEscapes(value.stack)}`;
   }
-  return JSON.stringify(value)?.replace(terminalEscapes, '') ?? String(value);
+  const serialized = JSON.stringify(value);
+  return serialized === undefined ? String(value) : stripTerminalEscapes(serialized);
 }
 
 function twoDigits(value: number, width = 2): string {

@@ -7,7 +7,7 @@
 import { DEFAULT_RETRY_STATUS_CODES, parseStatusRanges, statusInRanges } from '../../services/settings.ts';
 import { parseRetryAfter, UpstreamError } from '../errors.ts';
 import { asRecord } from '../json-record.ts';
-import { cutToBytes, redact, redactUpstreamBody } from '../redact.ts';
+import { cutToBytes, redact, redactUpstreamBody } from '../../security/redact.ts';
 
 export type StatusRanges = readonly (readonly [number, number])[];
 

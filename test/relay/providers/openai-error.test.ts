@@ -6,7 +6,7 @@ import { describe, expect, test } from 'bun:test';
 import { UpstreamError } from '../../../src/relay/errors.ts';
 import { openaiAdapter } from '../../../src/relay/providers/openai.ts';
 import { defaultRetryStatusRanges } from '../../../src/relay/providers/openai-error.ts';
-import { REDACTED } from '../../../src/relay/redact.ts';
+import { REDACTED } from '../../../src/security/redact.ts';
 import { parseStatusRanges } from '../../../src/services/settings.ts';
 import { channelKey, headers } from './provider-fixtures.ts';
 

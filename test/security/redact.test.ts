@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { cutToBytes, REDACTED, redact, redactUpstreamBody, UPSTREAM_BODY_LIMIT_BYTES } from '../../src/relay/redact.ts';
+import { cutToBytes, REDACTED, redact, redactUpstreamBody, UPSTREAM_BODY_LIMIT_BYTES } from '../../src/security/redact.ts';
 
 const channelKey = '3f9c2a7d41b84e0f9a6c5d2e8b1f7a30';
 

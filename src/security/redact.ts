@@ -1,6 +1,6 @@
 /**
- * Redaction of text that came from an upstream before it is logged or shown to a client (reliability.md
- * 2.6.4): the channel key itself, whole or in fragments of 8+ characters, provider key shapes (`sk-…` and
+ * The one place secrets are removed from text (reliability.md 2.6.4), used by the logger for every logged
+ * string and by the adapters for upstream text before it is logged or shown to a client: the channel key itself, whole or in fragments of 8+ characters, provider key shapes (`sk-…` and
  * friends), bearer tokens, key-named fields and `key=` query parameters. Forwarded upstream errors have leaked
  * key fragments before (nyroway/nyro#67), so this runs on every upstream error body.
  */
@@ -32,6 +32,9 @@ const authorizationValue = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
 /** `"api_key": "…"`, `x-api-key: …`, `access_token=…`, `client_secret: …` — the value after a key-like name. */
 const labelledSecret = /\b((?:x-)?api[-_]?key|access[-_]?token|client[-_]?secret|secret[-_]?key|password)(["']?\s*[:=]\s*["']?)[^"'\s,;&}]{4,}/gi;
 
+/** `scheme://user:password@host`: the password of a database or Redis URL. */
+const urlPassword = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^@/?#\s]+@/gi;
+
 /** `?key=…` / `&token=…` in URLs (Gemini puts its key in the query). */
 const secretQueryParameter = /([?&](?:key|api[-_]?key|token|access_token)=)[^&\s"'#]+/gi;
 
@@ -45,6 +48,7 @@ export function redact(text: string, secrets: readonly string[] = []): string {
   for (const secret of secrets) result = redactSecret(result, secret.trim());
   for (const shape of keyShapes) result = result.replace(shape, REDACTED);
   return result
+    .replace(urlPassword, '$1****@')
     .replace(authorizationValue, `$1 ${REDACTED}`)
     .replace(labelledSecret, `$1$2${REDACTED}`)
     .replace(secretQueryParameter, `$1${REDACTED}`);
