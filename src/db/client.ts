@@ -105,18 +105,19 @@ function openSqlite(options: OpenOptions): Store {
     });
   }
   if (isNew) chmodSync(options.sqlitePath, 0o600);
+  // busy_timeout comes first: switching a new file to WAL takes a lock, and another process may hold it.
   const wanted = {
-    journal_mode: 'wal',
     busy_timeout: SQLITE_BUSY_TIMEOUT_MS,
+    journal_mode: 'wal',
     synchronous: options.sqliteSynchronous === 'full' ? 2 : 1,
     foreign_keys: 1,
   } as const;
-  // auto_vacuum only takes effect before the first table exists; log retention relies on incremental_vacuum.
-  if (isNew) connection.run('PRAGMA auto_vacuum = INCREMENTAL');
   for (const [name, value] of Object.entries(wanted)) {
     if (options.breakPragma === name) continue;
     connection.run(`PRAGMA ${name} = ${typeof value === 'string' ? value.toUpperCase() : value}`);
   }
+  // auto_vacuum only takes effect before the first table exists; log retention relies on incremental_vacuum.
+  if (isNew) connection.run('PRAGMA auto_vacuum = INCREMENTAL');
   const actual = {
     journal_mode: String(readPragma(connection, 'journal_mode')).toLowerCase(),
     busy_timeout: Number(readPragma(connection, 'busy_timeout')),
