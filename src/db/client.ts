@@ -113,11 +113,12 @@ function openSqlite(options: OpenOptions): Store {
     foreign_keys: 1,
   } as const;
   for (const [name, value] of Object.entries(wanted)) {
+    // auto_vacuum only takes effect before the file is first written (the switch to WAL writes it); log
+    // retention relies on incremental_vacuum.
+    if (name === 'journal_mode' && isNew) connection.run('PRAGMA auto_vacuum = INCREMENTAL');
     if (options.breakPragma === name) continue;
     connection.run(`PRAGMA ${name} = ${typeof value === 'string' ? value.toUpperCase() : value}`);
   }
-  // auto_vacuum only takes effect before the first table exists; log retention relies on incremental_vacuum.
-  if (isNew) connection.run('PRAGMA auto_vacuum = INCREMENTAL');
   const actual = {
     journal_mode: String(readPragma(connection, 'journal_mode')).toLowerCase(),
     busy_timeout: Number(readPragma(connection, 'busy_timeout')),

@@ -40,6 +40,8 @@ describe('SQLite connection settings', () => {
     const { open } = await fresh('sqlite');
     const store = await open();
     expect(store.sqliteSettings).toEqual({ journalMode: 'wal', busyTimeoutMs: 5000, synchronous: 'normal', foreignKeys: true });
+    // Set at creation, so log retention can give space back with incremental_vacuum.
+    expect(await store.query<{ auto_vacuum: number }>('PRAGMA auto_vacuum')).toEqual([{ auto_vacuum: 2 }]);
     await store.close();
   });
 
