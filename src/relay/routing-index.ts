@@ -27,6 +27,7 @@ export interface RoutingChannel {
   readonly baseUrl: string;
   readonly allowPrivate: string | undefined;
   readonly settings: Readonly<Record<string, unknown>>;
+  readonly statusCodeMapping: Readonly<Record<string, number>>;
   /** Requested model → upstream model; chains are followed when a target is built. */
   readonly modelMapping: ReadonlyMap<string, string>;
   readonly keyMode: 'random' | 'round-robin';
@@ -88,6 +89,16 @@ function parseObject(text: string): Record<string, unknown> {
   }
 }
 
+/** Upstream status → reported status; entries that are not HTTP statuses are ignored. */
+function parseStatusMapping(text: string): Record<string, number> {
+  const mapping: Record<string, number> = {};
+  for (const [from, to] of Object.entries(parseObject(text))) {
+    const status = Number(to);
+    if (/^\d{3}$/.test(from) && Number.isInteger(status) && status >= 100 && status <= 599) mapping[from] = status;
+  }
+  return mapping;
+}
+
 /** Stored mappings may come from an import; only string targets are usable model names. */
 function parseMapping(text: string): Map<string, string> {
   const mapping = new Map<string, string>();
@@ -135,6 +146,7 @@ export function buildRoutingIndex(rows: RoutingRows, loadedAt: number): { index:
       baseUrl: row.baseUrl,
       allowPrivate: row.allowPrivate ?? undefined,
       settings: parseObject(row.settings),
+      statusCodeMapping: parseStatusMapping(row.statusCodeMapping),
       modelMapping: parseMapping(row.modelMapping),
       keyMode: row.keyMode === 'round-robin' ? 'round-robin' : 'random',
       keys,

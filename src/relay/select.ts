@@ -186,6 +186,7 @@ export function createSelector(deps: SelectorDeps): Router {
         keyPosition: key.position,
         upstreamModel: upstreamModelFor(channel, routedModel),
         settings: channel.settings,
+        statusCodeMapping: channel.statusCodeMapping,
         allowPrivate: channel.allowPrivate,
       };
     }

@@ -49,6 +49,8 @@ export interface ChannelTarget {
   readonly settings: Readonly<Record<string, unknown>>;
   /** Exact host:port this channel may reach although it is private. */
   readonly allowPrivate: string | undefined;
+  /** Upstream status → status reported (and used for retry decisions); from `--status-code-map`. */
+  readonly statusCodeMapping?: Readonly<Record<string, number>>;
 }
 
 /** What an adapter asks the dispatcher to send. */

@@ -56,6 +56,7 @@ function rowsOf(specs: readonly ChannelSpec[], aliases: Record<string, string> =
       type: spec.type ?? 'openai',
       baseUrl: `https://upstream-${spec.id}.test`,
       modelMapping: JSON.stringify(spec.modelMapping ?? {}),
+      statusCodeMapping: spec.id === 1 ? '{"429":"503","abc":"1"}' : '{}',
       keyMode: spec.keyMode ?? 'random',
       allowPrivate: null,
       settings: '{"api_version":"2024-10-21"}',
@@ -97,6 +98,11 @@ async function counts(router: Router, runs: number, options: () => SelectOptions
   }
   return result;
 }
+
+test("a channel's status-code mapping reaches the target, without entries that are not statuses", async () => {
+  const router = routerOver(rowsOf([{ id: 1 }]));
+  expect((await router.select(request()))?.target.statusCodeMapping).toEqual({ '429': 503 });
+});
 
 describe('priority levels', () => {
   const rows = rowsOf([{ id: 1, priority: 10 }, { id: 2, priority: 10 }, { id: 3, priority: 0 }, { id: 4, priority: -5 }]);
@@ -245,6 +251,7 @@ describe('models', () => {
       keyPosition: 0,
       upstreamModel: 'gpt-4o',
       settings: { api_version: '2024-10-21' },
+      statusCodeMapping: {},
       allowPrivate: undefined,
     });
   });

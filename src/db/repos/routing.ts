@@ -16,6 +16,7 @@ export interface RoutingChannelRow {
   type: string;
   baseUrl: string;
   modelMapping: string;
+  statusCodeMapping: string;
   keyMode: string;
   allowPrivate: string | null;
   settings: string;
@@ -74,6 +75,7 @@ export async function loadRoutingRows(store: Store): Promise<RoutingRows> {
       type: channels.type,
       baseUrl: channels.baseUrl,
       modelMapping: channels.modelMapping,
+      statusCodeMapping: channels.statusCodeMapping,
       keyMode: channels.keyMode,
       allowPrivate: channels.allowPrivate,
       settings: channels.settings,
