@@ -72,6 +72,12 @@ export interface DispatchResponse {
   body: ReadableStream<Uint8Array>;
   /** Aborts the upstream call and closes its connection; also what cancelling `body` does. */
   cancel(): void;
+  /**
+   * The consumer has what it needs (a stream's end marker arrived): disarm the timers and the client-abort
+   * listener and let go of the rest of the body. Without it a finished stream would stay referenced by its
+   * total-deadline timer until that fires (minutes), which under load is a leak.
+   */
+  release(): void;
 }
 
 export interface Dispatcher {
@@ -301,6 +307,12 @@ class UpstreamCall {
       headers: responseHeaders(response.headers),
       body,
       cancel: () => this.fail(transportError('client_gone', 'the upstream call was cancelled', false)),
+      release: () => {
+        if (this.finished) return;
+        this.finish();
+        this.streamController = undefined;
+        reader?.cancel().catch(() => undefined);
+      },
     };
   }
 }

@@ -342,6 +342,28 @@ describe('the client leaves (S3, S4)', () => {
   });
 });
 
+describe('release', () => {
+  test('a consumer that has its end marker releases the call: no timers, no listener, the upstream closed', async () => {
+    const timers = new ManualTimers();
+    const clocked = createDispatcher({ clock: timers });
+    // The upstream sends its end marker but keeps the body open (some proxies do).
+    const target = await server((socket) => {
+      writeHead(socket, 200, { 'Transfer-Encoding': 'chunked', 'Content-Type': 'text/event-stream' });
+      writeChunk(socket, 'data: [DONE]\n\n');
+    });
+    const client = new AbortController();
+    const response = await clocked.dispatch(get(target), options(target, { signal: client.signal }));
+    const reader = response.body.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('data: [DONE]\n\n');
+    expect(timers.pending()).toBeGreaterThan(0);
+    response.release();
+    expect(timers.pending()).toBe(0);
+    await waitFor(() => target.open() === 0);
+    // Aborting the client afterwards changes nothing: the call is over.
+    client.abort();
+  });
+});
+
 describe('readBodyText', () => {
   const bodyOf = (...chunks: string[]) =>
     new ReadableStream<Uint8Array>({
