@@ -9,7 +9,7 @@ import { GatewayError } from './errors/gateway-error.ts';
 import { createLifecycle, type Lifecycle } from './http/plugins/lifecycle.ts';
 import type { Logger } from './log/logger.ts';
 import { createChangeWatcher } from './services/change-watcher.ts';
-import { createRelayRuntime } from './relay/runtime.ts';
+import { createRelayRuntime, type RelayRuntime, type RelayRuntimeOptions } from './relay/runtime.ts';
 import { createChannelSnapshot } from './services/channel-snapshot.ts';
 import { commit, version } from './version.ts';
 
@@ -28,6 +28,8 @@ const HANDLER_SETTLE_MS = 1000;
 export interface ServerOptions {
   /** Adds routes before listening (tests add a slow route to prove the drain). */
   extend?: (app: App) => void;
+  /** Relay test hooks (an injected dispatcher, seeded randomness, an outcome sink); the server's logger is used. */
+  relay?: Omit<RelayRuntimeOptions, 'logger'>;
 }
 
 export interface RunningServer {
@@ -35,6 +37,8 @@ export interface RunningServer {
   readonly hostname: string;
   readonly port: number;
   readonly lifecycle: Lifecycle;
+  /** The relay wired into this server (tests reload it instead of waiting for the change watcher). */
+  readonly relay: RelayRuntime;
   /** Drains and closes everything, including the store; calling it again returns the same promise. */
   stop(): Promise<void>;
 }
@@ -57,7 +61,7 @@ export async function startServer(deps: Deps, logger: Logger, options: ServerOpt
   const lifecycle = createLifecycle();
   const channels = createChannelSnapshot(deps.channels, logger, deps.clock.now);
   const watcher = createChangeWatcher({ store: deps.store, intervalMs: config.syncIntervalMs, logger });
-  const relay = await createRelayRuntime(deps, { logger });
+  const relay = await createRelayRuntime(deps, { ...options.relay, logger });
   watcher.on('channels', async () => {
     await channels.reload();
     await relay.reload('channels');
@@ -146,6 +150,7 @@ export async function startServer(deps: Deps, logger: Logger, options: ServerOpt
     hostname: config.host,
     port,
     lifecycle,
+    relay,
     stop: () => {
       stopping ??= drain();
       return stopping;

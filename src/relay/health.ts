@@ -14,7 +14,10 @@ import type { ChannelTarget } from './types.ts';
 export interface ChannelHealth {
   onFailure(target: ChannelTarget, error: UpstreamError, settings: Settings): void;
   onSuccess(target: ChannelTarget): void;
-  /** Resolves when every auto-disable started so far is written (tests and shutdown wait on it). */
+  /**
+   * Resolves when every auto-disable started so far is written and the routing index reloaded without it
+   * (tests and shutdown wait on it): from then on the disabled key or channel is never picked (R2).
+   */
   settled(): Promise<void>;
 }
 
@@ -24,14 +27,14 @@ export function shouldAutoDisable(error: UpstreamError, settings: Settings): boo
   return error.status !== 0 && statusInRanges(error.status, parseStatusRanges(settings.auto_disable_status_codes, 'auto_disable_status_codes'));
 }
 
-export function createChannelHealth(options: { service: ChannelHealthService; logger: Logger; onChange: () => void }): ChannelHealth {
+export function createChannelHealth(options: { service: ChannelHealthService; logger: Logger; onChange: () => void | Promise<void> }): ChannelHealth {
   const pending = new Set<Promise<void>>();
   return {
     onFailure(target, error, settings) {
       if (!shouldAutoDisable(error, settings)) return;
       const work = options.service
         .autoDisableKey(target.channelId, target.keyPosition, `${error.status} ${error.code}`)
-        .then((result) => {
+        .then(async (result) => {
           if (!result.keyDisabled) return;
           options.logger.warn('channel key auto-disabled', {
             channelId: target.channelId,
@@ -41,7 +44,7 @@ export function createChannelHealth(options: { service: ChannelHealthService; lo
             code: error.code,
             channelDisabled: result.channelDisabled,
           });
-          options.onChange();
+          await options.onChange();
         })
         .catch((failure: unknown) => {
           options.logger.error('auto-disable failed', { channelId: target.channelId, error: String(failure) });

@@ -18,7 +18,7 @@ import type { ChannelHealth } from './health.ts';
 import { type AttemptRecord, emptyUsage, type OutcomeSink, type RelayOutcome } from './outcome.ts';
 import { adapterFor } from './providers/registry.ts';
 import type { Router } from './router.ts';
-import { relayStream } from './stream/relay-stream.ts';
+import { openRelayStream } from './stream/relay-stream.ts';
 import type { ChannelTarget, ProviderAdapter, RelayRequest, Usage } from './types.ts';
 
 /** Error bodies from upstreams are read up to this size (then redacted and cut by the adapter). */
@@ -65,7 +65,8 @@ export function createPipeline(deps: PipelineDeps) {
 
   /** Applies the channel's status-code mapping and the operator's retry ranges to an upstream error. */
   const classify = (error: UpstreamError, target: ChannelTarget, settings: Settings): UpstreamError => {
-    const mapping = target.settings.status_code_mapping;
+    // The channel's `--status-code-map`; older rows kept it among the provider settings.
+    const mapping = target.statusCodeMapping ?? target.settings.status_code_mapping;
     let status = error.status;
     if (status !== 0 && mapping !== null && typeof mapping === 'object') {
       const mapped = Number((mapping as Record<string, unknown>)[String(status)]);
@@ -87,8 +88,12 @@ export function createPipeline(deps: PipelineDeps) {
     });
   };
 
-  const timeouts = (stream: boolean) => {
-    const total = deps.config.relayTimeoutSeconds * 1000;
+  /**
+   * The timers of one attempt. The total deadline (relay_timeout_seconds) is the client request's, from its
+   * start: every attempt gets only what is left of it, so retries can never stretch a request past it (2.5.1).
+   */
+  const timeouts = (stream: boolean, remainingMs: number) => {
+    const total = Math.max(1, Math.round(remainingMs));
     return {
       // A non-stream answer sends its headers only when it is complete, so its "first byte" is the whole answer.
       firstByteTimeoutMs: stream ? Math.min(deps.config.firstByteTimeoutSeconds * 1000, total) : total,
@@ -102,12 +107,13 @@ export function createPipeline(deps: PipelineDeps) {
     target: ChannelTarget,
     adapter: ProviderAdapter,
     signal: AbortSignal,
+    remainingMs: number,
   ): Promise<DispatchResponse> {
     const upstream = adapter.buildRequest(request, target);
     const response = await deps.dispatcher.dispatch(upstream, {
       allowPrivate: target.allowPrivate,
       signal,
-      ...timeouts(request.stream),
+      ...timeouts(request.stream, remainingMs),
     });
     if (response.status >= 200 && response.status < 300) return response;
     const text = await readBodyText(response.body, ERROR_BODY_BYTES);
@@ -117,6 +123,7 @@ export function createPipeline(deps: PipelineDeps) {
   return {
     async relay(request: RelayRequest, caller: RelayCaller, signal: AbortSignal): Promise<Response> {
       const startedAt = performance.now();
+      const deadline = startedAt + deps.config.relayTimeoutSeconds * 1000;
       const settings = deps.settings();
       const maxAttempts = caller.pinnedChannelId === undefined ? 1 + settings.retry_times : 1;
       const attempts: AttemptRecord[] = [];
@@ -144,6 +151,8 @@ export function createPipeline(deps: PipelineDeps) {
 
       for (let attempt = 0; attempt < maxAttempts; attempt++) {
         if (signal.aborted) break;
+        // Past the request's total deadline no further channel is tried; the last failure is the answer.
+        if (attempt > 0 && performance.now() >= deadline) break;
         const selection = await deps.router.select({
           group: caller.group,
           model: request.requestedModel,
@@ -192,9 +201,43 @@ export function createPipeline(deps: PipelineDeps) {
           continue;
         }
 
-        let response: DispatchResponse;
+        const answered = { ...baseOutcome(), upstreamModel: target.upstreamModel, channelId: target.channelId, channelName: target.channelName };
+        const report = (fields: Pick<RelayOutcome, 'status' | 'endState' | 'errorCode' | 'usage' | 'partial' | 'firstTokenMs'>): void => {
+          deps.onOutcome({ ...answered, ...fields, latencyMs: Math.round(performance.now() - startedAt) });
+        };
+        // Nothing is written to the client until the answer is committed: a stream's first event, a whole JSON
+        // body read to its end, or a binary body's headers. Every failure before that is an ordinary failed
+        // attempt, so the next channel may still answer (G9).
+        let committed: Response;
+        let wholeUsage: Usage | undefined;
         try {
-          response = await attemptOnce(request, target, adapter, signal);
+          const response = await attemptOnce(request, target, adapter, signal, deadline - performance.now());
+          if (request.stream && isEventStream(response.headers)) {
+            committed = await openRelayStream({
+              request,
+              response,
+              adapter,
+              maxLineBytes: deps.config.streamMaxLineMb * 1024 * 1024,
+              keepAliveMs: deps.config.keepAliveSeconds * 1000,
+              commitBy: attemptStarted + timeouts(true, deadline - attemptStarted).firstByteTimeoutMs,
+              promptTokens: () => estimatePromptTokens(request.requestedModel, request.body, request.endpoint),
+              onEnd: (end) =>
+                report({
+                  status: response.status,
+                  endState: end.state,
+                  errorCode: end.errorCode,
+                  usage: end.usage,
+                  partial: end.state !== 'completed',
+                  firstTokenMs: end.firstTokenMs === undefined ? undefined : Math.round(end.firstTokenMs - startedAt),
+                }),
+            });
+          } else {
+            const whole = await answerWhole(request, response, adapter, (end) =>
+              report({ status: response.status, endState: end.state, errorCode: end.errorCode, usage: end.usage, partial: end.state !== 'completed', firstTokenMs: undefined }),
+            );
+            committed = whole.response;
+            wholeUsage = whole.usage;
+          }
         } catch (error) {
           if (!isUpstreamError(error)) throw error;
           if (error.code === 'endpoint_not_supported') {
@@ -216,44 +259,14 @@ export function createPipeline(deps: PipelineDeps) {
           continue;
         }
 
-        record(response.status, undefined, undefined);
+        record(committed.status, undefined, undefined);
         deps.health.onSuccess(target);
         deps.router.rememberAffinity({ tokenId: caller.tokenId, affinityKey: caller.affinityKey, model: request.requestedModel, target });
-        const answered = { ...baseOutcome(), upstreamModel: target.upstreamModel, channelId: target.channelId, channelName: target.channelName };
-        if (request.stream && isEventStream(response.headers)) {
-          return relayStream({
-            request,
-            response,
-            adapter,
-            maxLineBytes: deps.config.streamMaxLineMb * 1024 * 1024,
-            keepAliveMs: deps.config.keepAliveSeconds * 1000,
-            promptTokens: () => estimatePromptTokens(request.requestedModel, request.body, request.endpoint),
-            onEnd: (end) => {
-              deps.onOutcome({
-                ...answered,
-                status: response.status,
-                endState: end.state,
-                errorCode: end.errorCode,
-                usage: end.usage,
-                partial: end.state !== 'completed',
-                latencyMs: Math.round(performance.now() - startedAt),
-                firstTokenMs: end.firstTokenMs === undefined ? undefined : Math.round(end.firstTokenMs - startedAt),
-              });
-            },
-          });
+        // A whole JSON answer is complete now; streams and binary bodies report when they end.
+        if (wholeUsage !== undefined) {
+          report({ status: committed.status, endState: 'completed', errorCode: undefined, usage: wholeUsage, partial: false, firstTokenMs: undefined });
         }
-        return passThroughWhole(request, response, adapter, (usage) => {
-          deps.onOutcome({
-            ...answered,
-            status: response.status,
-            endState: 'completed',
-            errorCode: undefined,
-            usage,
-            partial: false,
-            latencyMs: Math.round(performance.now() - startedAt),
-            firstTokenMs: undefined,
-          });
-        });
+        return committed;
       }
 
       const failure = failureFor(request, sawCandidate, lastFailure, signal);
@@ -279,6 +292,9 @@ function isEventStream(headers: Headers): boolean {
   return (headers.get('content-type') ?? '').toLowerCase().includes('text/event-stream');
 }
 
+/** Transport failures that are the upstream being too slow: 504 Gateway Timeout rather than 502. */
+const TIMEOUT_CODES: ReadonlySet<string> = new Set(['first_byte_timeout', 'idle_timeout', 'total_timeout']);
+
 /** The error the client gets when no attempt produced an answer. */
 function failureFor(request: RelayRequest, sawCandidate: boolean, lastFailure: FailedAttempt | undefined, signal: AbortSignal): RelayFailure {
   if (signal.aborted) return new RelayFailure(499, 'client_gone', 'the client closed the request');
@@ -290,8 +306,11 @@ function failureFor(request: RelayRequest, sawCandidate: boolean, lastFailure: F
     );
   }
   const { error } = lastFailure;
+  if (error.status === 0 && TIMEOUT_CODES.has(error.code)) {
+    return new RelayFailure(504, error.code, `the upstream did not answer in time (${error.code}); try again later`);
+  }
   if (error.status === 0) {
-    return new RelayFailure(502, error.code, `the upstream could not be reached (${error.code}); try again later`);
+    return new RelayFailure(502, error.code, `the upstream gave no usable answer (${error.code}); try again later`);
   }
   return new RelayFailure(error.status, error.code, error.message);
 }
@@ -308,38 +327,101 @@ export class RelayFailure extends Error {
   }
 }
 
-/** Hands a whole (non-stream) answer back; JSON answers are read to find usage, others stream through. */
-function passThroughWhole(request: RelayRequest, response: DispatchResponse, adapter: ProviderAdapter, done: (usage: Usage) => void): Response {
+interface WholeEnd {
+  state: 'completed' | 'upstream_error' | 'client_gone';
+  errorCode: string | undefined;
+  usage: Usage;
+}
+
+/**
+ * Hands a whole (non-stream) answer back. JSON answers are read to their end before anything is sent, to find
+ * usage and so that a body cut short is a failed attempt (the next channel may answer) instead of a 200 with
+ * broken JSON; their usage is returned. Other answers (speech audio) are passed through as they arrive and
+ * reported through `ended` when they end.
+ */
+async function answerWhole(
+  request: RelayRequest,
+  response: DispatchResponse,
+  adapter: ProviderAdapter,
+  ended: (end: WholeEnd) => void,
+): Promise<{ response: Response; usage: Usage | undefined }> {
   const headers = new Headers();
   const contentType = response.headers.get('content-type');
   if (contentType !== null) headers.set('content-type', contentType);
   if (contentType === null || !contentType.toLowerCase().includes('json')) {
-    // Binary answers (audio speech) pass through as they arrive; they carry no usage.
-    done(estimateWhole(request, undefined));
-    return new Response(response.body, { status: response.status, headers });
+    const body = observeBody(response, (state, errorCode) => ended({ state, errorCode, usage: estimateWhole(request, undefined) }));
+    return { response: new Response(body, { status: response.status, headers }), usage: undefined };
   }
-  const body = (async () => {
-    const text = await readBodyText(response.body, MAX_JSON_RESPONSE_BYTES);
-    let usage: Usage | undefined;
-    try {
-      usage = adapter.readUsage(JSON.parse(text));
-    } catch {
-      usage = undefined;
+  const text = await readWholeBody(response, MAX_JSON_RESPONSE_BYTES);
+  let usage: Usage | undefined;
+  try {
+    usage = adapter.readUsage(JSON.parse(text));
+  } catch {
+    usage = undefined;
+  }
+  return { response: new Response(text, { status: response.status, headers }), usage: usage ?? estimateWhole(request, text) };
+}
+
+/** Reads a body whole as UTF-8; a read failure or a body over `maxBytes` rejects with an UpstreamError. */
+async function readWholeBody(response: DispatchResponse, maxBytes: number): Promise<string> {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let total = 0;
+  try {
+    for (;;) {
+      const result = await reader.read();
+      if (result.done) return text + decoder.decode();
+      total += result.value.byteLength;
+      if (total > maxBytes) {
+        throw new UpstreamError({
+          status: 0,
+          code: 'bad_response_body',
+          message: `the upstream answer is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB`,
+          retryable: false,
+          channelAtFault: false,
+        });
+      }
+      text += decoder.decode(result.value, { stream: true });
     }
-    done(usage ?? estimateWhole(request, text));
-    return text;
-  })();
-  return new Response(
-    new ReadableStream<Uint8Array>({
+  } catch (error) {
+    response.cancel();
+    if (isUpstreamError(error)) throw error;
+    throw new UpstreamError({ status: 0, code: 'bad_response_body', message: 'the upstream answer could not be read', retryable: true, channelAtFault: false });
+  }
+}
+
+/** Passes a body through untouched and reports once how it ended. */
+function observeBody(response: DispatchResponse, ended: (state: WholeEnd['state'], errorCode: string | undefined) => void): ReadableStream<Uint8Array> {
+  const reader = response.body.getReader();
+  let reported = false;
+  const report = (state: WholeEnd['state'], errorCode: string | undefined): void => {
+    if (reported) return;
+    reported = true;
+    ended(state, errorCode);
+  };
+  return new ReadableStream<Uint8Array>(
+    {
       async pull(controller) {
-        controller.enqueue(new TextEncoder().encode(await body));
-        controller.close();
+        try {
+          const result = await reader.read();
+          if (result.done) {
+            report('completed', undefined);
+            controller.close();
+          } else {
+            controller.enqueue(result.value);
+          }
+        } catch (error) {
+          report('upstream_error', isUpstreamError(error) ? error.code : 'stream_failed');
+          controller.error(error);
+        }
       },
       cancel() {
         response.cancel();
+        report('client_gone', 'client_gone');
       },
-    }),
-    { status: response.status, headers },
+    },
+    { highWaterMark: 0 },
   );
 }
 

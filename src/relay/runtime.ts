@@ -51,9 +51,7 @@ export async function createRelayRuntime(deps: Deps, options: RelayRuntimeOption
   const health = createChannelHealth({
     service: createChannelHealthService({ store: deps.store, cipher: deps.cipher, clock: deps.clock }),
     logger,
-    onChange: () => {
-      void router.reload();
-    },
+    onChange: () => router.reload(),
   });
   const onOutcome: OutcomeSink =
     options.onOutcome ??

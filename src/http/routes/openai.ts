@@ -91,12 +91,34 @@ function relayFailureResponse(failure: RelayFailure, requestId: string): Respons
   );
 }
 
+/** Channels, aliases and mappings store model names of at most this many characters (channel-validation.ts). */
+const MAX_MODEL_NAME_LENGTH = 256;
+// C0 controls, DEL and C1 controls never occur in a model name; CR/LF would also split log lines.
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * A requested model name no channel could ever serve is the client's mistake (400), not a missing channel
+ * (503): refused here, without echoing a name that may be a megabyte long (reliability.md I1).
+ */
+function checkModelName(model: string, where: string): string {
+  const name = model.trim();
+  if (name.length > MAX_MODEL_NAME_LENGTH || CONTROL_CHARACTERS.test(name)) {
+    throw new GatewayError({
+      code: 'invalid_request',
+      field: 'model',
+      message: `${where} "model" must be a model name of at most ${MAX_MODEL_NAME_LENGTH} characters without control characters; list the models this key may use with GET /v1/models`,
+    });
+  }
+  return name;
+}
+
 /** Builds the RelayRequest from a JSON body: model (or the endpoint's default), stream flag, usage wish. */
 function jsonRelayRequest(spec: EndpointSpec, body: JsonBody): RelayRequest {
   const model = body.model ?? spec.defaultModel;
   if (typeof model !== 'string' || model.trim() === '') {
     throw new GatewayError({ code: 'invalid_request', field: 'model', message: 'the request body needs a "model" string, for example "gpt-4o-mini"' });
   }
+  const requestedModel = checkModelName(model, 'the request body\'s');
   if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') {
     throw new GatewayError({ code: 'invalid_request', field: 'stream', message: '"stream" must be true or false' });
   }
@@ -108,7 +130,7 @@ function jsonRelayRequest(spec: EndpointSpec, body: JsonBody): RelayRequest {
   const options = body.stream_options;
   const clientWantsStreamUsage =
     options !== null && typeof options === 'object' && (options as { include_usage?: unknown }).include_usage === true;
-  return { endpoint: spec.endpoint, requestedModel: model.trim(), body, stream, clientWantsStreamUsage };
+  return { endpoint: spec.endpoint, requestedModel, body, stream, clientWantsStreamUsage };
 }
 
 function formRelayRequest(spec: EndpointSpec, form: FormData): RelayRequest {
@@ -116,7 +138,7 @@ function formRelayRequest(spec: EndpointSpec, form: FormData): RelayRequest {
   if (typeof model !== 'string' || model.trim() === '') {
     throw new GatewayError({ code: 'invalid_request', field: 'model', message: 'the form needs a "model" field, for example "whisper-1"' });
   }
-  return { endpoint: spec.endpoint, requestedModel: model.trim(), body: form, stream: false, clientWantsStreamUsage: false };
+  return { endpoint: spec.endpoint, requestedModel: checkModelName(model, 'the form\'s'), body: form, stream: false, clientWantsStreamUsage: false };
 }
 
 export function openAiRoutes(options: OpenAiRoutesOptions) {

@@ -7,10 +7,17 @@
  *   cut short, is still measured;
  * - a quiet stream gets `: keep-alive` comments so neither a proxy nor Bun's idle timer closes it;
  * - when the client leaves, the upstream request is cancelled at once.
+ *
+ * The stream is committed on the upstream's first event, not on its headers: until an event arrives nothing
+ * is sent to the client, so an upstream that answers 200 and then resets or ends without a single event is an
+ * ordinary failed attempt — the pipeline fails over, and the client never sees a 200 for a stream that had
+ * nothing in it. The wait is bounded by the first-byte deadline (`commitBy`): a model that thinks longer before
+ * its first event is committed then, so keep-alive comments start and a proxy that allows the first-byte
+ * timeout never cuts it (reliability.md 2.4.6); from there the idle timeout governs (R5 "headers then no body").
  */
 import { createCompletionCounter } from '../../tokenizer/count.ts';
 import type { DispatchResponse } from '../dispatch.ts';
-import { isUpstreamError } from '../errors.ts';
+import { isUpstreamError, UpstreamError } from '../errors.ts';
 import { emptyUsage, type EndState } from '../outcome.ts';
 import type { ProviderAdapter, RelayRequest, Usage } from '../types.ts';
 import { encodeSseEvent, parseSse, SSE_KEEPALIVE, type SseEvent } from './sse-parser.ts';
@@ -29,6 +36,8 @@ export interface RelayStreamOptions {
   adapter: ProviderAdapter;
   maxLineBytes: number;
   keepAliveMs: number;
+  /** performance.now() by which the stream is committed even without an event: the attempt's first-byte deadline. */
+  commitBy: number;
   /** Computed only when the upstream reported no usage. */
   promptTokens: () => number;
   onEnd: (end: StreamEnd) => void;
@@ -74,11 +83,26 @@ function inspect(json: unknown): ChunkFacts {
   return facts;
 }
 
-function errorEvent(code: string, message: string): string {
+/**
+ * The one error event that ends a stream the upstream did not finish, in the client's dialect: Chat and
+ * Completions clients read `data: {"error": …}` (the OpenAI SDK throws an APIError on it); Responses clients
+ * read an `error` event (ResponseErrorEvent, https://platform.openai.com/docs/api-reference/responses-streaming/error)
+ * numbered after the last event they saw.
+ */
+function errorEvent(responses: boolean, lastSequence: number | undefined, code: string, message: string): string {
+  if (responses) {
+    const payload = { type: 'error', code, message, param: null, sequence_number: lastSequence === undefined ? 0 : lastSequence + 1 };
+    return encodeSseEvent({ event: 'error', data: JSON.stringify(payload) });
+  }
   return encodeSseEvent({ data: JSON.stringify({ error: { message, type: 'upstream_error', code } }) });
 }
 
-export function relayStream(options: RelayStreamOptions): Response {
+/**
+ * Waits for the upstream's first event, then returns the client's streaming Response. Rejects with an
+ * UpstreamError (the upstream call cancelled) when the stream fails or ends before its first event; nothing
+ * has been written to the client then, so the caller may try another channel.
+ */
+export async function openRelayStream(options: RelayStreamOptions): Promise<Response> {
   const { request, response, adapter } = options;
   const encoder = new TextEncoder();
   const counter = createCompletionCounter(request.requestedModel);
@@ -88,6 +112,40 @@ export function relayStream(options: RelayStreamOptions): Response {
   let keepAlive: ReturnType<typeof setInterval> | undefined;
   let lastWrite = performance.now();
   const events = parseSse(response.body, { maxLineBytes: options.maxLineBytes })[Symbol.asyncIterator]();
+
+  // The first read, or the first-byte deadline if it comes first; a read still running then is taken over by pull.
+  let pending: IteratorResult<SseEvent, void> | undefined;
+  let pendingRead: Promise<IteratorResult<SseEvent, void>> | undefined;
+  const firstRead = events.next();
+  let deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<'deadline'>((resolve) => {
+    deadlineTimer = setTimeout(() => resolve('deadline'), Math.max(0, options.commitBy - performance.now()));
+  });
+  try {
+    const first = await Promise.race([firstRead, deadline]);
+    if (first === 'deadline') {
+      pendingRead = firstRead;
+      // Its failure, if any, is met by the first pull; until then it must not count as unhandled.
+      firstRead.catch(() => undefined);
+    } else {
+      pending = first;
+    }
+  } catch (error) {
+    response.cancel();
+    if (isUpstreamError(error)) throw error;
+    throw new UpstreamError({ status: 0, code: 'stream_failed', message: 'the upstream stream failed before its first event', retryable: true, channelAtFault: false });
+  } finally {
+    clearTimeout(deadlineTimer);
+  }
+  if (pending?.done === true) {
+    throw new UpstreamError({
+      status: 0,
+      code: 'stream_truncated',
+      message: 'the upstream answered with an event stream that ended before its first event',
+      retryable: true,
+      channelAtFault: false,
+    });
+  }
 
   const finish = (state: StreamEnd['state'], errorCode: string | undefined): void => {
     if (ended) return;
@@ -107,6 +165,7 @@ export function relayStream(options: RelayStreamOptions): Response {
   };
 
   const isResponses = request.endpoint === 'responses';
+  let lastSequence: number | undefined;
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       keepAlive = setInterval(
@@ -129,10 +188,12 @@ export function relayStream(options: RelayStreamOptions): Response {
       };
       try {
         for (;;) {
-          const next = await events.next();
+          const next = pending ?? (await (pendingRead ?? events.next()));
+          pending = undefined;
+          pendingRead = undefined;
           if (next.done === true) {
             // End of body without the end marker proves nothing was completed (2.4.2).
-            write(errorEvent('stream_truncated', 'the upstream ended the stream before it was complete'));
+            write(errorEvent(isResponses, lastSequence, 'stream_truncated', 'the upstream ended the stream before it was complete'));
             finish('upstream_error', 'stream_truncated');
             controller.close();
             return;
@@ -152,13 +213,17 @@ export function relayStream(options: RelayStreamOptions): Response {
           }
           const usage = json === undefined ? undefined : adapter.readUsage(isResponses ? ((json as { response?: unknown }).response ?? json) : json);
           if (usage !== undefined) reportedUsage = usage;
+          const sequence = isResponses ? (json as { sequence_number?: unknown } | undefined)?.sequence_number : undefined;
+          if (typeof sequence === 'number' && Number.isInteger(sequence)) lastSequence = sequence;
           const facts = inspect(json);
           counter.add(facts.text);
           for (let call = 0; call < facts.toolCalls; call++) counter.addToolCall();
           if (facts.usageOnly && !request.clientWantsStreamUsage) continue;
           if (firstTokenMs === undefined) firstTokenMs = performance.now();
           write(encodeSseEvent({ event: event.event, data: event.data }));
-          if (isResponses && event.event !== undefined && RESPONSES_TERMINAL_EVENTS.has(event.event)) {
+          // OpenAI names each event with an `event:` line; servers that send only `data:` carry the name in `type`.
+          const eventType = event.event ?? (json as { type?: unknown } | undefined)?.type;
+          if (isResponses && typeof eventType === 'string' && RESPONSES_TERMINAL_EVENTS.has(eventType)) {
             finish('completed', undefined);
             controller.close();
             return;
@@ -169,7 +234,7 @@ export function relayStream(options: RelayStreamOptions): Response {
       } catch (error) {
         const code = isUpstreamError(error) ? error.code : 'stream_failed';
         try {
-          write(errorEvent(code, 'the upstream stream failed before it was complete'));
+          write(errorEvent(isResponses, lastSequence, code, 'the upstream stream failed before it was complete'));
           controller.close();
         } catch {
           // The client is gone as well.
