@@ -9,6 +9,7 @@ import { GatewayError } from './errors/gateway-error.ts';
 import { createLifecycle, type Lifecycle } from './http/plugins/lifecycle.ts';
 import type { Logger } from './log/logger.ts';
 import { createChangeWatcher } from './services/change-watcher.ts';
+import { startChannelTester } from './relay/channel-tester.ts';
 import { createRelayRuntime, type RelayRuntime, type RelayRuntimeOptions } from './relay/runtime.ts';
 import { createChannelSnapshot } from './services/channel-snapshot.ts';
 import { commit, version } from './version.ts';
@@ -106,6 +107,8 @@ export async function startServer(deps: Deps, logger: Logger, options: ServerOpt
   if (server === null || server.port === undefined) throw new GatewayError({ code: 'internal_error', message: 'the HTTP server did not start' });
   const port = server.port;
   const url = urlFor(config.host, port);
+  // Periodic channel tests (CHANNEL_TEST_FREQUENCY minutes; 0 = off) run inside the daemon.
+  const channelTester = startChannelTester(deps, logger, { dispatcher: options.relay?.dispatcher });
   logger.info('listening', {
     url,
     port,
@@ -139,6 +142,7 @@ export async function startServer(deps: Deps, logger: Logger, options: ServerOpt
     if (!(await lifecycle.settled(HANDLER_SETTLE_MS))) {
       logger.warn('handlers still running after their connections closed', { inFlight: lifecycle.inFlight });
     }
+    await channelTester.stop();
     await watcher.stop();
     await deps.close();
     logger.info('stopped');

@@ -312,6 +312,11 @@ function failureFor(request: RelayRequest, sawCandidate: boolean, lastFailure: F
   if (error.status === 0) {
     return new RelayFailure(502, error.code, `the upstream gave no usable answer (${error.code}); try again later`);
   }
+  if (error.channelAtFault !== false && (error.status === 401 || error.status === 403)) {
+    // The client's gateway key is fine; the channel's provider key is not. A 401 would send the client
+    // looking at its own key, so the operator's problem is reported as an unavailable upstream.
+    return new RelayFailure(503, 'upstream_credentials_rejected', 'the upstream rejected the credentials of every channel tried; the operator has to fix the channel keys (see the gateway log)');
+  }
   return new RelayFailure(error.status, error.code, error.message);
 }
 

@@ -14,7 +14,6 @@ import { type ChannelHealth, createChannelHealth } from './health.ts';
 import type { OutcomeSink } from './outcome.ts';
 import { createPipeline, type Pipeline } from './pipeline.ts';
 import { createRouter, type Router } from './router.ts';
-import { preloadEncodings } from '../tokenizer/count.ts';
 
 export interface RelayRuntime {
   readonly authenticate: ReturnType<typeof createKeyAuthenticator>['authenticate'];
@@ -42,8 +41,6 @@ export async function createRelayRuntime(deps: Deps, options: RelayRuntimeOption
     settings = await deps.settings.current();
   };
   await loadSettings();
-  // The tokenizer's encodings take ~0.5 s to load; pay that at start, not inside the first request.
-  preloadEncodings();
 
   const router = createRouter({ store: deps.store, cipher: deps.cipher, now, random: options.random, logger });
   await router.reload();

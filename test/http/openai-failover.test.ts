@@ -379,7 +379,8 @@ describe('auto-disable', () => {
     });
     // Round-robin hands out key 0 (the dead one) first; with a single channel the request has nowhere else to go.
     const first = await chat('fo-ad-multi');
-    expect(first.status).toBe(401);
+    // The client's own key is fine, so the channel's rejected key is reported as an unavailable upstream.
+    expect(first.status).toBe(503);
     await harness.server.relay.health.settled();
     const view = await harness.deps.channels.get(String(channel.id));
     expect(view.status).toBe('enabled');

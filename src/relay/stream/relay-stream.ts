@@ -97,6 +97,42 @@ function errorEvent(responses: boolean, lastSequence: number | undefined, code: 
   return encodeSseEvent({ data: JSON.stringify({ error: { message, type: 'upstream_error', code } }) });
 }
 
+/** Generated text kept back before it is counted; bounds memory per stream while skipping most counting. */
+const COUNT_BATCH_CHARACTERS = 16 * 1024;
+
+/**
+ * Counts completion tokens only when they may be needed. Most upstreams report usage at the end, so text is
+ * held back in batches of at most 16 KiB and counted only when a batch fills or the stream ends without usage:
+ * the tokenizer (and its encoding, ~80 MB, loaded on first use) costs nothing on the common path, and the
+ * whole response is never accumulated.
+ */
+function deferredCounter(model: string): { add(text: string): void; addToolCall(): void; total(): number; discard(): void } {
+  let counter: ReturnType<typeof createCompletionCounter> | undefined;
+  let pending = '';
+  let pendingToolCalls = 0;
+  const flush = (): ReturnType<typeof createCompletionCounter> => {
+    counter ??= createCompletionCounter(model);
+    if (pending !== '') counter.add(pending);
+    for (; pendingToolCalls > 0; pendingToolCalls--) counter.addToolCall();
+    pending = '';
+    return counter;
+  };
+  return {
+    add(text) {
+      pending += text;
+      if (pending.length >= COUNT_BATCH_CHARACTERS) flush();
+    },
+    addToolCall() {
+      pendingToolCalls++;
+    },
+    total: () => flush().total(),
+    discard() {
+      pending = '';
+      pendingToolCalls = 0;
+    },
+  };
+}
+
 /**
  * Waits for the upstream's first event, then returns the client's streaming Response. Rejects with an
  * UpstreamError (the upstream call cancelled) when the stream fails or ends before its first event; nothing
@@ -105,7 +141,7 @@ function errorEvent(responses: boolean, lastSequence: number | undefined, code: 
 export async function openRelayStream(options: RelayStreamOptions): Promise<Response> {
   const { request, response, adapter } = options;
   const encoder = new TextEncoder();
-  const counter = createCompletionCounter(request.requestedModel);
+  const counter = deferredCounter(request.requestedModel);
   let reportedUsage: Usage | undefined;
   let firstTokenMs: number | undefined;
   let ended = false;
@@ -151,8 +187,14 @@ export async function openRelayStream(options: RelayStreamOptions): Promise<Resp
     if (ended) return;
     ended = true;
     if (keepAlive !== undefined) clearInterval(keepAlive);
+    if (state === 'completed') {
+      // The end marker is in: free the upstream call's timers and connection now, not when its deadline fires.
+      response.release();
+      void events.return?.();
+    }
     let usage: Usage;
     if (state === 'completed' && reportedUsage !== undefined) {
+      counter.discard();
       usage = reportedUsage;
     } else {
       // Estimated (no usage reported) or partial (cut short): the prompt plus what was delivered (rule 2.4.3).
