@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { createDeps } from '../../src/deps.ts';
 import { createLogger, type Logger } from '../../src/log/logger.ts';
 import type { RunningServer } from '../../src/server.ts';
+import { relaunchEnvironment } from '../../src/config/fetch-capacity.ts';
 import { announceRootPassword, configFor } from '../context.ts';
 
 interface ServeFlags {
@@ -57,6 +58,22 @@ function installSignalHandlers(logger: Logger): { attach(stop: () => Promise<voi
   };
 }
 
+/**
+ * Runs this same command again in a child process with Bun's fetch capacity raised (see
+ * src/config/fetch-capacity.ts), forwarding signals and the exit code, so operators see one process's
+ * behaviour: same output, same flags, SIGTERM drains and exits 0.
+ */
+async function relaunch(env: Record<string, string>): Promise<never> {
+  // Compiled binaries see their own virtual path as argv[1]; from source it is the entry script.
+  const compiled = (process.argv[1] ?? '').startsWith('/$bunfs/');
+  const child = Bun.spawn([process.execPath, ...(compiled ? [] : [process.argv[1] ?? '']), ...process.argv.slice(2)], {
+    env,
+    stdio: ['inherit', 'inherit', 'inherit'],
+  });
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal));
+  process.exit(await child.exited);
+}
+
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
@@ -66,6 +83,8 @@ export function registerServeCommand(program: Command): void {
     .option('--shutdown-timeout <seconds>', 'how long a graceful shutdown waits for requests in flight (default 120; env SHUTDOWN_TIMEOUT_SECONDS)')
     .action(async (flags: ServeFlags, command: Command) => {
       const loaded = configFor(command, { host: flags.host, port: flags.port, shutdownTimeoutSeconds: flags.shutdownTimeout });
+      const relaunchWith = relaunchEnvironment(process.env);
+      if (relaunchWith !== undefined) await relaunch(relaunchWith);
       const logger = createLogger({ level: loaded.config.logLevel, format: loaded.config.logFormat });
       const signals = installSignalHandlers(logger);
       const deps = await createDeps(loaded);
