@@ -26,6 +26,7 @@
  * --cpu-prof runs the gateway under `bun --cpu-prof` and prints where its CPU time went.
  * --json prints one JSON document on stdout instead of the markdown report (progress goes to stderr).
  */
+import { DEFAULT_FETCH_CAPACITY, FETCH_CAPACITY_ENV } from '../src/config/fetch-capacity.ts';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir, type as osType, release } from 'node:os';
 import { join } from 'node:path';
@@ -118,7 +119,16 @@ async function startGateway(dataEnv: Record<string, string>, options: { extraEnv
   const command = values.binary === undefined ? ['bun', ...profile, cliMain] : [values.binary];
   const child = track(
     Bun.spawn([...command, 'serve', '--host', '127.0.0.1', '--port', String(port)], {
-      env: { ...baseEnv(), ...dataEnv, GATEWAY_LOG_LEVEL: values['log-level'], GATEWAY_LOG_FORMAT: 'json', ...options.extraEnv },
+      // `gateway serve` restarts itself with Bun's fetch capacity raised unless the variable is set; setting it to
+      // the value it would choose keeps the measured process (its pid, CPU and memory) the server itself.
+      env: {
+        ...baseEnv(),
+        ...dataEnv,
+        GATEWAY_LOG_LEVEL: values['log-level'],
+        GATEWAY_LOG_FORMAT: 'json',
+        [FETCH_CAPACITY_ENV]: DEFAULT_FETCH_CAPACITY,
+        ...options.extraEnv,
+      },
       stdout: 'pipe',
       stderr: 'pipe',
     }),

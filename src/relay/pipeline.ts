@@ -269,7 +269,7 @@ export function createPipeline(deps: PipelineDeps) {
         return committed;
       }
 
-      const failure = failureFor(request, sawCandidate, lastFailure, signal);
+      const failure = failureFor(request, sawCandidate, lastFailure, signal, deps.router.cooldownMs(caller.group, request.requestedModel));
       deps.onOutcome({
         ...baseOutcome(),
         upstreamModel: lastFailure?.target.upstreamModel,
@@ -296,8 +296,19 @@ function isEventStream(headers: Headers): boolean {
 const TIMEOUT_CODES: ReadonlySet<string> = new Set(['first_byte_timeout', 'idle_timeout', 'total_timeout']);
 
 /** The error the client gets when no attempt produced an answer. */
-function failureFor(request: RelayRequest, sawCandidate: boolean, lastFailure: FailedAttempt | undefined, signal: AbortSignal): RelayFailure {
+function failureFor(
+  request: RelayRequest,
+  sawCandidate: boolean,
+  lastFailure: FailedAttempt | undefined,
+  signal: AbortSignal,
+  cooldownMs: number | undefined,
+): RelayFailure {
   if (signal.aborted) return new RelayFailure(499, 'client_gone', 'the client closed the request');
+  if (!sawCandidate && cooldownMs !== undefined) {
+    // Every channel for the model asked to be left alone (Retry-After): answer for them instead of calling.
+    const seconds = Math.max(1, Math.ceil(cooldownMs / 1000));
+    return new RelayFailure(503, 'channels_cooling_down', `every channel serving "${request.requestedModel}" is rate limited; retry after ${seconds} s`, seconds);
+  }
   if (!sawCandidate || lastFailure === undefined) {
     return new RelayFailure(
       503,
@@ -326,6 +337,8 @@ export class RelayFailure extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Sent as `Retry-After`. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'RelayFailure';

@@ -9,7 +9,8 @@
  *    higher ones, so a request is never refused while an untried candidate exists. No channel or key is
  *    chosen twice for one request (reliability.md G9).
  * 3. Weighted random inside a level; when every weight is 0 each counts the same.
- * 4. A channel marked unavailable (from `Retry-After`) is skipped while any other candidate remains.
+ * 4. A channel marked unavailable (from `Retry-After`) is not called until that time passes (reliability.md R1),
+ *    even when it is the only candidate: the request then gets 503 with the time left.
  * 5. Multi-key channels choose among enabled, untried keys at random or round-robin (`key_mode`).
  * 6. A pinned channel (`sk-KEY-<id>`, admins only) bypasses abilities; session affinity reuses the channel and
  *    key that last served the session while they are still a healthy, untried candidate.
@@ -77,8 +78,10 @@ export interface Router {
   /** Rebuilds the index from the source; reloads run one after another. Wire it to the `channels` counter. */
   reload(): Promise<void>;
   select(options: SelectOptions): Promise<Selection | undefined>;
-  /** Skips the channel while others exist, until `untilMs` (epoch ms, from `Retry-After`). */
+  /** Keeps the channel out of routing until `untilMs` (epoch ms, from `Retry-After`). */
   markUnavailable(channelId: number, untilMs: number): void;
+  /** Milliseconds until the first cooling-down candidate for (group, model) is usable again; undefined if none. */
+  cooldownMs(group: string, model: string): number | undefined;
   /** `model` after global aliases; unchanged before the first load. */
   resolveAlias(model: string): string;
   /** Records the target that served a session successfully. A no-op without an affinity key. */
@@ -267,17 +270,14 @@ export function createSelector(deps: SelectorDeps): Router {
     const remembered = fromAffinity(options, routedModel, levels, now);
     if (remembered !== undefined) return { target: remembered, routedModel, fromAffinity: true };
 
-    const order = levelOrder(levels, options.attempt);
-    for (const healthyOnly of [true, false]) {
-      for (const level of order) {
-        // A chosen channel whose keys all fail to decrypt drops out and the level is drawn again.
-        let pool = level.filter((candidate) => channelUsable(candidate.channel, exclude) && (!healthyOnly || isAvailable(candidate.channel.id, now)));
-        while (pool.length > 0) {
-          const chosen = pickWeighted(pool, random);
-          const target = targetFor(chosen.channel, routedModel, exclude);
-          if (target !== undefined) return { target, routedModel, fromAffinity: false };
-          pool = pool.filter((candidate) => candidate !== chosen);
-        }
+    for (const level of levelOrder(levels, options.attempt)) {
+      // A chosen channel whose keys all fail to decrypt drops out and the level is drawn again.
+      let pool = level.filter((candidate) => channelUsable(candidate.channel, exclude) && isAvailable(candidate.channel.id, now));
+      while (pool.length > 0) {
+        const chosen = pickWeighted(pool, random);
+        const target = targetFor(chosen.channel, routedModel, exclude);
+        if (target !== undefined) return { target, routedModel, fromAffinity: false };
+        pool = pool.filter((candidate) => candidate !== chosen);
       }
     }
     return undefined;
@@ -289,6 +289,15 @@ export function createSelector(deps: SelectorDeps): Router {
     markUnavailable(channelId, untilMs) {
       const current = unavailableUntil.get(channelId) ?? 0;
       if (untilMs > current) unavailableUntil.set(channelId, untilMs);
+    },
+    cooldownMs(group, model) {
+      const now = deps.now();
+      let soonest: number | undefined;
+      for (const candidate of index.levels(group, resolveAliasIn(index, model)).flat()) {
+        const until = unavailableUntil.get(candidate.channel.id);
+        if (until !== undefined && until > now) soonest = Math.min(soonest ?? Number.POSITIVE_INFINITY, until - now);
+      }
+      return soonest;
     },
     resolveAlias: (model) => resolveAliasIn(index, model),
     rememberAffinity(record) {

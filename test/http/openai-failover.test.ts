@@ -182,6 +182,18 @@ describe('failover before the first byte', () => {
     expect(callsByModel()).toEqual({ 'mock/rate-limited': 1, 'gpt-4o': 2 });
   });
 
+  test('R1: a channel is never called before its Retry-After passes, even as the only one: 503 with the time left', async () => {
+    await harness.addChannel({ name: 'ra-only', models: ['fo-ra-only'], modelMapping: { 'fo-ra-only': 'mock/rate-limited' } });
+    const first = await chat('fo-ra-only');
+    expect(first.status).toBe(429);
+    const second = await chat('fo-ra-only');
+    expect(second.status).toBe(503);
+    expect(Number(second.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(Number(second.headers.get('retry-after'))).toBeLessThanOrEqual(5);
+    expect(((await second.json()) as { error: { code: string } }).error.code).toBe('channels_cooling_down');
+    expect(callsByModel()['mock/rate-limited']).toBe(1);
+  });
+
   test('R5: a first-byte timeout fails over and closes the hung upstream connection', async () => {
     const hung = await harness.addChannel({ name: 'fb-hang', models: ['fo-hang'], priority: 1, modelMapping: { 'fo-hang': 'mock/hang' } });
     const spare = await harness.addChannel({ name: 'fb-spare', models: ['fo-hang'], priority: 0, modelMapping: { 'fo-hang': 'gpt-4o' } });

@@ -263,14 +263,18 @@ describe('models', () => {
 });
 
 describe('unavailable channels', () => {
-  test('are skipped while others remain, used when nothing else is left, and return when the time passes', async () => {
+  test('are never called before their time, even as the last candidate, and return when the time passes', async () => {
     const clock = manualClock(START);
     const router = routerOver(rowsOf([{ id: 1, priority: 5 }, { id: 2 }]), { clock });
     router.markUnavailable(1, START + 5000);
     expect((await counts(router, 50)).get(1)).toBeUndefined();
-    expect(await channelOf(router, request({ exclude: { channelIds: new Set([2]), keys: new Set() } }))).toBe(1);
-    clock.advance(5000);
+    expect(await channelOf(router, request({ exclude: { channelIds: new Set([2]), keys: new Set() } }))).toBeUndefined();
+    expect(router.cooldownMs('default', 'gpt-4o')).toBe(5000);
+    clock.advance(1000);
+    expect(router.cooldownMs('default', 'gpt-4o')).toBe(4000);
+    clock.advance(4000);
     expect(await channelOf(router, request())).toBe(1);
+    expect(router.cooldownMs('default', 'gpt-4o')).toBeUndefined();
   });
 });
 

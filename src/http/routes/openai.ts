@@ -87,7 +87,7 @@ function relayFailureResponse(failure: RelayFailure, requestId: string): Respons
   const status = failure.status >= 400 && failure.status <= 599 ? failure.status : 502;
   return Response.json(
     { error: { message: failure.message, type: typeForStatus(status), code: failure.code, request_id: requestId } },
-    { status },
+    { status, headers: failure.retryAfterSeconds === undefined ? {} : { 'retry-after': String(failure.retryAfterSeconds) } },
   );
 }
 
