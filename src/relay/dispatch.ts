@@ -22,12 +22,20 @@ export type Resolver = (hostname: string) => Promise<readonly string[]>;
 export interface Timers {
   setTimeout(callback: () => void, delayMs: number): unknown;
   clearTimeout(handle: unknown): void;
+  /**
+   * Optional: restarts a pending or fired timer with its delay from now (Node's `Timeout.refresh()`), so the
+   * idle timer is re-armed per body chunk without a new timer. Without it the timer is set and cleared.
+   */
+  refresh?(handle: unknown): void;
 }
 
 export const systemTimers: Timers = {
   setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
   // The handle is always one that the setTimeout above returned.
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  refresh: (handle) => {
+    (handle as ReturnType<typeof setTimeout>).refresh();
+  },
 };
 
 const systemResolver: Resolver = async (hostname) =>
@@ -155,6 +163,7 @@ function responseHeaders(upstream: Headers): Headers {
 
 interface CheckedTarget {
   url: URL;
+  verdict: UrlVerdict;
   /** Checked addresses, in resolver order; the connection goes to one of these and nowhere else. */
   addresses: readonly string[];
 }
@@ -175,6 +184,35 @@ function withAddress(url: URL, address: string): string {
   const pinned = new URL(url.href);
   pinned.hostname = address.includes(':') ? `[${address}]` : address;
   return pinned.href;
+}
+
+/**
+ * What the guard's URL rules say about one URL text for one allow-private value: they read nothing but the
+ * text, so the verdict is kept (lookups and the address check still run per call). Only accepted URLs are kept.
+ */
+interface UrlVerdict {
+  /** The guard's parsed URL; shared by the calls for this text, so never modified. */
+  readonly url: URL;
+  /** host:port is the channel's private exception. */
+  readonly exempt: boolean;
+  /** The address of an IP-literal host, which needs no lookup; undefined for a host name. */
+  readonly literal: string | undefined;
+  /** `withAddress(url, address)` per address seen, kept small. */
+  readonly pinned: Map<string, string>;
+}
+
+/** Distinct upstream URLs (channels × endpoints × models in the path) whose verdicts are kept. */
+const URL_VERDICT_CACHE_SIZE = 1024;
+const PINNED_PER_URL = 16;
+
+function pinnedHref(verdict: UrlVerdict, address: string): string {
+  let href = verdict.pinned.get(address);
+  if (href === undefined) {
+    href = withAddress(verdict.url, address);
+    if (verdict.pinned.size >= PINNED_PER_URL) verdict.pinned.clear();
+    verdict.pinned.set(address, href);
+  }
+  return href;
 }
 
 /**
@@ -205,6 +243,32 @@ class UpstreamCall {
       transportError('first_byte_timeout', `${origin} sent no response headers within ${options.firstByteTimeoutMs} ms (first_byte_timeout_seconds)`, true));
     if (options.signal?.aborted === true) this.fail(clientGone());
     else options.signal?.addEventListener('abort', this.onClientAbort, { once: true });
+  }
+
+  /** True while the consumer waits for the next body chunk: the only time the idle timer may fail the call. */
+  private idleWaiting = false;
+
+  /**
+   * Arms the idle timer for one read. With `refresh`, one timer serves every read: re-armed from now, and a
+   * firing while no read is waiting (a slow consumer) only retires it. Without, it is set here and cleared after.
+   */
+  private armIdle(): void {
+    this.idleWaiting = true;
+    if (this.handles.has('idle') && this.timers.refresh !== undefined) {
+      this.timers.refresh(this.handles.get('idle'));
+      return;
+    }
+    const { idleTimeoutMs } = this.options;
+    this.handles.set(
+      'idle',
+      this.timers.setTimeout(() => {
+        if (this.idleWaiting) {
+          this.fail(transportError('idle_timeout', `${this.origin} sent nothing for ${idleTimeoutMs} ms mid-body (streaming_timeout_seconds)`, true));
+        } else {
+          this.handles.delete('idle');
+        }
+      }, idleTimeoutMs),
+    );
   }
 
   private arm(name: 'firstByte' | 'idle' | 'total', delayMs: number, makeError: () => UpstreamError): void {
@@ -276,13 +340,13 @@ class UpstreamCall {
             controller.close();
             return;
           }
-          this.arm('idle', this.options.idleTimeoutMs, () =>
-            transportError('idle_timeout', `${this.origin} sent nothing for ${this.options.idleTimeoutMs} ms mid-body (streaming_timeout_seconds)`, true));
+          this.armIdle();
           const result = await reader.read().catch((error: unknown) => {
             this.fail(this.explain(error));
             return undefined;
           });
-          this.disarm('idle');
+          this.idleWaiting = false;
+          if (this.timers.refresh === undefined) this.disarm('idle');
           if (result === undefined || this.failure !== undefined) {
             this.errorBody(controller);
             return;
@@ -323,8 +387,16 @@ export function createDispatcher(dispatcherOptions: DispatcherOptions = {}): Dis
   const timers = dispatcherOptions.clock ?? systemTimers;
   const tlsCa = dispatcherOptions.tlsCa === undefined ? undefined : [dispatcherOptions.tlsCa].flat();
 
-  /** 2.3.2: the guard's URL rules, then one lookup, then every address against the policy. */
-  async function checkTarget(text: string, allowPrivate: string | undefined, call: UpstreamCall): Promise<CheckedTarget> {
+  const verdicts = new Map<string, UrlVerdict>();
+  /** The origin of each URL text, for messages. */
+  const origins = new Map<string, string>();
+
+  /** The guard's URL rules for one text, from the cache when this text and allow-private were accepted before. */
+  function checkUrl(text: string, allowPrivate: string | undefined): UrlVerdict {
+    // The length makes the key unambiguous whatever either part contains.
+    const key = allowPrivate === undefined ? `-${text}` : `${allowPrivate.length}:${allowPrivate}${text}`;
+    const cached = verdicts.get(key);
+    if (cached !== undefined) return cached;
     let url: URL;
     let exception: string | undefined;
     try {
@@ -338,10 +410,25 @@ export function createDispatcher(dispatcherOptions: DispatcherOptions = {}): Dis
       throw transportError(code, error.message.split(text).join(text.replace(/[?#].*$/s, '')), false);
     }
     const port = url.port === '' ? (url.protocol === 'https:' ? '443' : '80') : url.port;
-    const exempt = exception === `${url.hostname}:${port}`;
+    const verdict: UrlVerdict = {
+      url,
+      exempt: exception === `${url.hostname}:${port}`,
+      literal: isIpLiteral(url.hostname) ? url.hostname.replace(/^\[|\]$/g, '') : undefined,
+      pinned: new Map(),
+    };
+    if (verdicts.size >= URL_VERDICT_CACHE_SIZE) verdicts.clear();
+    verdicts.set(key, verdict);
+    return verdict;
+  }
+
+  /** 2.3.2: the guard's URL rules, then one lookup, then every address against the policy. */
+  async function checkTarget(text: string, allowPrivate: string | undefined, call: UpstreamCall): Promise<CheckedTarget> {
+    const verdict = checkUrl(text, allowPrivate);
+    const { url, exempt } = verdict;
+    const port = url.port === '' ? (url.protocol === 'https:' ? '443' : '80') : url.port;
     let addresses: readonly string[];
-    if (isIpLiteral(url.hostname)) {
-      addresses = [url.hostname.replace(/^\[|\]$/g, '')];
+    if (verdict.literal !== undefined) {
+      addresses = [verdict.literal];
     } else {
       try {
         addresses = await call.guard(resolver(url.hostname));
@@ -359,7 +446,7 @@ export function createDispatcher(dispatcherOptions: DispatcherOptions = {}): Dis
         false,
       );
     }
-    return { url, addresses };
+    return { url, addresses, verdict };
   }
 
   /** Connects to the first checked address that accepts a connection; never to an address that was not checked. */
@@ -367,7 +454,7 @@ export function createDispatcher(dispatcherOptions: DispatcherOptions = {}): Dis
     let lastError: unknown;
     for (const address of target.addresses) {
       try {
-        return await call.guard(fetch(withAddress(target.url, address), init));
+        return await call.guard(fetch(pinnedHref(target.verdict, address), init));
       } catch (error) {
         const code = errorCodeOf(error);
         if (call.failure !== undefined || code === undefined || !UNREACHABLE_CODES.has(code)) throw error;
@@ -380,11 +467,16 @@ export function createDispatcher(dispatcherOptions: DispatcherOptions = {}): Dis
   async function dispatch(request: UpstreamRequest, options: DispatchOptions): Promise<DispatchResponse> {
     const maxHops = Math.min(Math.max(options.followRedirects ?? 0, 0), MAX_REDIRECTS);
     let headers = buildOutgoingHeaders(request.headers);
-    let origin = '(invalid URL)';
-    try {
-      origin = new URL(request.url).origin;
-    } catch {
-      // checkTarget reports the malformed URL.
+    let origin = origins.get(request.url);
+    if (origin === undefined) {
+      try {
+        origin = new URL(request.url).origin;
+        if (origins.size >= URL_VERDICT_CACHE_SIZE) origins.clear();
+        origins.set(request.url, origin);
+      } catch {
+        // checkTarget reports the malformed URL.
+        origin = '(invalid URL)';
+      }
     }
     const call = new UpstreamCall(timers, options, origin);
     let url = request.url;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { createHash } from 'node:crypto';
 import { isUpstreamError } from '../../src/relay/errors.ts';
-import { encodeSseEvent, parseSse, SSE_KEEPALIVE, type SseEvent } from '../../src/relay/stream/sse-parser.ts';
+import { encodeSseEvent, parseSse, SSE_KEEPALIVE, SseParser, type SseEvent } from '../../src/relay/stream/sse-parser.ts';
 
 const encoder = new TextEncoder();
 const MiB = 1024 * 1024;
@@ -250,5 +250,30 @@ describe('encodeSseEvent', () => {
     expect(encodeSseEvent({ event: 'ping', data: 'a\nb' })).toBe('event: ping\ndata: a\ndata: b\n\n');
     expect(() => encodeSseEvent({ event: 'x\ndata: evil', data: '' })).toThrow(/CR or LF/);
     expect(SSE_KEEPALIVE).toBe(': keep-alive\n\n');
+  });
+});
+
+describe('SseParser (the synchronous core the stream relay uses)', () => {
+  test('every event of one chunk at once, a line split across chunks, CRLF and CR', () => {
+    const parser = new SseParser(1024);
+    const out: SseEvent[] = [];
+    parser.push(encoder.encode('data: a\r\n\r\nevent: e\rdata: b\r\rdata: ha'), out);
+    expect(out).toEqual([
+      { event: undefined, data: 'a', id: undefined },
+      { event: 'e', data: 'b', id: undefined },
+    ]);
+    parser.push(encoder.encode('lf\n\n'), out);
+    expect(out.at(-1)).toEqual({ event: undefined, data: 'half', id: undefined });
+  });
+
+  test('an over-long line throws after the events before it are delivered', () => {
+    const parser = new SseParser(16);
+    const out: SseEvent[] = [];
+    expect(() => parser.push(encoder.encode(`data: ok\n\ndata: ${'x'.repeat(32)}\n\n`), out)).toThrow();
+    expect(out).toEqual([{ event: undefined, data: 'ok', id: undefined }]);
+  });
+
+  test('encodeSseEvent: CR in data still splits into data lines', () => {
+    expect(encodeSseEvent({ data: 'a\r\nb\rc' })).toBe('data: a\ndata: b\ndata: c\n\n');
   });
 });

@@ -20,7 +20,7 @@ import type { DispatchResponse } from '../dispatch.ts';
 import { isUpstreamError, UpstreamError } from '../errors.ts';
 import { emptyUsage, type EndState } from '../outcome.ts';
 import type { ProviderAdapter, RelayRequest, Usage } from '../types.ts';
-import { encodeSseEvent, parseSse, SSE_KEEPALIVE, type SseEvent } from './sse-parser.ts';
+import { encodeSseEvent, SSE_KEEPALIVE, SseParser, type SseEvent } from './sse-parser.ts';
 
 export interface StreamEnd {
   state: Extract<EndState, 'completed' | 'upstream_error' | 'client_gone'>;
@@ -99,17 +99,65 @@ function errorEvent(responses: boolean, lastSequence: number | undefined, code: 
 
 /** Generated text kept back before it is counted; bounds memory per stream while skipping most counting. */
 const COUNT_BATCH_CHARACTERS = 16 * 1024;
+/** Chat chunks kept unparsed until their text may be needed; bounds memory per stream like the text batch. */
+const RAW_BATCH_CHARACTERS = 32 * 1024;
+
+function parseJson(data: string): unknown {
+  try {
+    return JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Skips JSON whitespace from `index`. */
+function skipWhitespace(text: string, index: number): number {
+  let at = index;
+  for (;;) {
+    const code = text.charCodeAt(at);
+    if (code !== 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) return at;
+    at++;
+  }
+}
 
 /**
- * Counts completion tokens only when they may be needed. Most upstreams report usage at the end, so text is
- * held back in batches of at most 16 KiB and counted only when a batch fills or the stream ends without usage:
- * the tokenizer (and its encoding, ~80 MB, loaded on first use) costs nothing on the common path, and the
- * whole response is never accumulated.
+ * False only when the chunk certainly has no usage for `readUsage` (and so is not a usage-only chunk either):
+ * no `"usage"` key other than `"usage": null`, and no `\u` escape that could spell the key another way. A
+ * false true costs only a JSON.parse.
  */
-function deferredCounter(model: string): { add(text: string): void; addToolCall(): void; total(): number; discard(): void } {
+function mayCarryUsage(data: string): boolean {
+  if (data.includes('\\u')) return true;
+  let at = data.indexOf('"usage"');
+  while (at !== -1) {
+    let next = skipWhitespace(data, at + 7);
+    if (data.charCodeAt(next) !== 0x3a) return true;
+    next = skipWhitespace(data, next + 1);
+    if (!data.startsWith('null', next)) return true;
+    at = data.indexOf('"usage"', next + 4);
+  }
+  return false;
+}
+
+/**
+ * Counts completion tokens only when they may be needed. Most upstreams report usage at the end, so chat
+ * chunks are kept unparsed (at most 32 KiB) and their text held back in batches of at most 16 KiB, parsed and
+ * counted only when a batch fills or the stream ends without usage: JSON parsing and the tokenizer (and its
+ * encoding, ~80 MB, loaded on first use) cost nothing on the common path, and the whole response is never
+ * accumulated. Text reaches the tokenizer in the order and batches it arrived, parsed early or late.
+ */
+function deferredCounter(model: string): {
+  add(text: string): void;
+  addToolCall(): void;
+  /** One chat/completions chunk's `data`, parsed only if its text is needed. */
+  addRaw(data: string): void;
+  total(): number;
+  discard(): void;
+} {
   let counter: ReturnType<typeof createCompletionCounter> | undefined;
   let pending = '';
   let pendingToolCalls = 0;
+  let raw: string[] = [];
+  let rawCharacters = 0;
   const flush = (): ReturnType<typeof createCompletionCounter> => {
     counter ??= createCompletionCounter(model);
     if (pending !== '') counter.add(pending);
@@ -117,18 +165,43 @@ function deferredCounter(model: string): { add(text: string): void; addToolCall(
     pending = '';
     return counter;
   };
+  const add = (text: string): void => {
+    pending += text;
+    if (pending.length >= COUNT_BATCH_CHARACTERS) flush();
+  };
+  const drainRaw = (): void => {
+    const chunks = raw;
+    raw = [];
+    rawCharacters = 0;
+    for (const data of chunks) {
+      const facts = inspect(parseJson(data));
+      add(facts.text);
+      pendingToolCalls += facts.toolCalls;
+    }
+  };
   return {
     add(text) {
-      pending += text;
-      if (pending.length >= COUNT_BATCH_CHARACTERS) flush();
+      if (raw.length > 0) drainRaw();
+      add(text);
     },
     addToolCall() {
+      if (raw.length > 0) drainRaw();
       pendingToolCalls++;
     },
-    total: () => flush().total(),
+    addRaw(data) {
+      raw.push(data);
+      rawCharacters += data.length;
+      if (rawCharacters >= RAW_BATCH_CHARACTERS) drainRaw();
+    },
+    total: () => {
+      drainRaw();
+      return flush().total();
+    },
     discard() {
       pending = '';
       pendingToolCalls = 0;
+      raw = [];
+      rawCharacters = 0;
     },
   };
 }
@@ -147,22 +220,62 @@ export async function openRelayStream(options: RelayStreamOptions): Promise<Resp
   let ended = false;
   let keepAlive: ReturnType<typeof setInterval> | undefined;
   let lastWrite = performance.now();
-  const events = parseSse(response.body, { maxLineBytes: options.maxLineBytes })[Symbol.asyncIterator]();
+
+  // The body is read here, one upstream read at a time, and every event it completes is handled at once.
+  const reader = response.body.getReader();
+  const parser = new SseParser(options.maxLineBytes);
+  let readerOpen = true;
+  /** An over-long line found after some events of the same read: thrown once those events are handled. */
+  let deferredFailure: { error: unknown } | undefined;
+  /** Cancelling the body aborts the upstream call (the dispatcher's body cancel). */
+  const closeReader = (): void => {
+    if (!readerOpen) return;
+    readerOpen = false;
+    reader.cancel().catch(() => undefined);
+  };
+  /** Reads until at least one event is complete; undefined when the body ended. */
+  const nextEvents = async (): Promise<SseEvent[] | undefined> => {
+    try {
+      if (deferredFailure !== undefined) throw deferredFailure.error;
+      for (;;) {
+        const result = await reader.read();
+        if (result.done) {
+          readerOpen = false;
+          reader.releaseLock();
+          return undefined;
+        }
+        const events: SseEvent[] = [];
+        try {
+          parser.push(result.value, events);
+        } catch (error) {
+          if (events.length === 0) throw error;
+          deferredFailure = { error };
+        }
+        if (events.length > 0) return events;
+      }
+    } catch (error) {
+      closeReader();
+      throw error;
+    }
+  };
 
   // The first read, or the first-byte deadline if it comes first; a read still running then is taken over by pull.
-  let pending: IteratorResult<SseEvent, void> | undefined;
-  let pendingRead: Promise<IteratorResult<SseEvent, void>> | undefined;
-  const firstRead = events.next();
+  let pending: SseEvent[] | undefined;
+  let pendingRead: Promise<SseEvent[] | undefined> | undefined;
+  const firstRead = nextEvents();
   let deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<'deadline'>((resolve) => {
     deadlineTimer = setTimeout(() => resolve('deadline'), Math.max(0, options.commitBy - performance.now()));
   });
+  let endedBeforeFirstEvent = false;
   try {
     const first = await Promise.race([firstRead, deadline]);
     if (first === 'deadline') {
       pendingRead = firstRead;
       // Its failure, if any, is met by the first pull; until then it must not count as unhandled.
       firstRead.catch(() => undefined);
+    } else if (first === undefined) {
+      endedBeforeFirstEvent = true;
     } else {
       pending = first;
     }
@@ -173,7 +286,7 @@ export async function openRelayStream(options: RelayStreamOptions): Promise<Resp
   } finally {
     clearTimeout(deadlineTimer);
   }
-  if (pending?.done === true) {
+  if (endedBeforeFirstEvent) {
     throw new UpstreamError({
       status: 0,
       code: 'stream_truncated',
@@ -190,7 +303,7 @@ export async function openRelayStream(options: RelayStreamOptions): Promise<Resp
     if (state === 'completed') {
       // The end marker is in: free the upstream call's timers and connection now, not when its deadline fires.
       response.release();
-      void events.return?.();
+      closeReader();
     }
     let usage: Usage;
     if (state === 'completed' && reportedUsage !== undefined) {
@@ -208,6 +321,41 @@ export async function openRelayStream(options: RelayStreamOptions): Promise<Resp
 
   const isResponses = request.endpoint === 'responses';
   let lastSequence: number | undefined;
+
+  /**
+   * Handles one event: returns the SSE text to send (empty when the event is dropped) and whether it ends the
+   * stream with the upstream's own end marker.
+   */
+  const handle = (event: SseEvent): { text: string; end: boolean } => {
+    if (!isResponses) {
+      if (event.data === '[DONE]') return { text: encodeSseEvent({ data: '[DONE]' }), end: true };
+      if (!mayCarryUsage(event.data)) {
+        // The common chat chunk: nothing to read from it now; its text is parsed only if it must be counted.
+        counter.addRaw(event.data);
+        if (firstTokenMs === undefined) firstTokenMs = performance.now();
+        return { text: encodeSseEvent(event), end: false };
+      }
+    }
+    const json = parseJson(event.data);
+    const usage = json === undefined ? undefined : adapter.readUsage(isResponses ? ((json as { response?: unknown }).response ?? json) : json);
+    if (usage !== undefined) reportedUsage = usage;
+    const sequence = isResponses ? (json as { sequence_number?: unknown } | undefined)?.sequence_number : undefined;
+    if (typeof sequence === 'number' && Number.isInteger(sequence)) lastSequence = sequence;
+    const facts = inspect(json);
+    if (isResponses) {
+      counter.add(facts.text);
+      for (let call = 0; call < facts.toolCalls; call++) counter.addToolCall();
+    } else {
+      counter.addRaw(event.data);
+    }
+    if (facts.usageOnly && !request.clientWantsStreamUsage) return { text: '', end: false };
+    if (firstTokenMs === undefined) firstTokenMs = performance.now();
+    const text = encodeSseEvent(event);
+    // OpenAI names each event with an `event:` line; servers that send only `data:` carry the name in `type`.
+    const eventType = event.event ?? (json as { type?: unknown } | undefined)?.type;
+    return { text, end: isResponses && typeof eventType === 'string' && RESPONSES_TERMINAL_EVENTS.has(eventType) };
+  };
+
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       keepAlive = setInterval(
@@ -224,59 +372,48 @@ export async function openRelayStream(options: RelayStreamOptions): Promise<Resp
       );
     },
     async pull(controller) {
-      const write = (text: string): void => {
+      // Everything one upstream read completed goes to the client as one chunk.
+      let out = '';
+      const flush = (): void => {
+        if (out === '') return;
         lastWrite = performance.now();
-        controller.enqueue(encoder.encode(text));
+        controller.enqueue(encoder.encode(out));
+        out = '';
       };
       try {
         for (;;) {
-          const next = pending ?? (await (pendingRead ?? events.next()));
+          const events = pending ?? (await (pendingRead ?? nextEvents()));
           pending = undefined;
           pendingRead = undefined;
-          if (next.done === true) {
+          if (events === undefined) {
             // End of body without the end marker proves nothing was completed (2.4.2).
-            write(errorEvent(isResponses, lastSequence, 'stream_truncated', 'the upstream ended the stream before it was complete'));
+            out += errorEvent(isResponses, lastSequence, 'stream_truncated', 'the upstream ended the stream before it was complete');
+            flush();
             finish('upstream_error', 'stream_truncated');
             controller.close();
             return;
           }
-          const event: SseEvent = next.value;
-          if (!isResponses && event.data === '[DONE]') {
-            write(encodeSseEvent({ data: '[DONE]' }));
-            finish('completed', undefined);
-            controller.close();
+          for (const event of events) {
+            const { text, end } = handle(event);
+            out += text;
+            if (end) {
+              flush();
+              finish('completed', undefined);
+              controller.close();
+              return;
+            }
+          }
+          // One upstream read per pull keeps memory bounded by what the client has not read yet.
+          if (out !== '') {
+            flush();
             return;
           }
-          let json: unknown;
-          try {
-            json = JSON.parse(event.data);
-          } catch {
-            json = undefined;
-          }
-          const usage = json === undefined ? undefined : adapter.readUsage(isResponses ? ((json as { response?: unknown }).response ?? json) : json);
-          if (usage !== undefined) reportedUsage = usage;
-          const sequence = isResponses ? (json as { sequence_number?: unknown } | undefined)?.sequence_number : undefined;
-          if (typeof sequence === 'number' && Number.isInteger(sequence)) lastSequence = sequence;
-          const facts = inspect(json);
-          counter.add(facts.text);
-          for (let call = 0; call < facts.toolCalls; call++) counter.addToolCall();
-          if (facts.usageOnly && !request.clientWantsStreamUsage) continue;
-          if (firstTokenMs === undefined) firstTokenMs = performance.now();
-          write(encodeSseEvent({ event: event.event, data: event.data }));
-          // OpenAI names each event with an `event:` line; servers that send only `data:` carry the name in `type`.
-          const eventType = event.event ?? (json as { type?: unknown } | undefined)?.type;
-          if (isResponses && typeof eventType === 'string' && RESPONSES_TERMINAL_EVENTS.has(eventType)) {
-            finish('completed', undefined);
-            controller.close();
-            return;
-          }
-          // One event per pull keeps memory bounded by what the client has not read yet.
-          return;
         }
       } catch (error) {
         const code = isUpstreamError(error) ? error.code : 'stream_failed';
         try {
-          write(errorEvent(isResponses, lastSequence, code, 'the upstream stream failed before it was complete'));
+          out += errorEvent(isResponses, lastSequence, code, 'the upstream stream failed before it was complete');
+          flush();
           controller.close();
         } catch {
           // The client is gone as well.
@@ -287,10 +424,13 @@ export async function openRelayStream(options: RelayStreamOptions): Promise<Resp
     cancel() {
       // The client went away: stop the upstream at once and bill what was delivered.
       response.cancel();
-      void events.return?.();
+      closeReader();
       finish('client_gone', 'client_gone');
     },
-  });
+  },
+  // Nothing is read before the client reads: a pull handles a whole upstream read, which may hold the end of
+  // the stream, and the end must not be reported before the caller has recorded the committed attempt.
+  { highWaterMark: 0 });
 
   return new Response(body, {
     status: 200,

@@ -56,7 +56,8 @@ class LineSplitter {
 
   constructor(private readonly maxLineBytes: number) {}
 
-  *push(chunk: Uint8Array): Generator<string> {
+  /** Calls `onLine` for every line the chunk completes; throws `line_too_long` after the lines before it. */
+  push(chunk: Uint8Array, onLine: (line: string) => void): void {
     // An empty chunk must not forget a CR that ended the previous one.
     if (chunk.byteLength === 0) return;
     let start = 0;
@@ -66,7 +67,7 @@ class LineSplitter {
     let nextCr = chunk.indexOf(CR, start);
     while (nextLf !== -1 || nextCr !== -1) {
       const end = nextLf === -1 ? nextCr : nextCr === -1 ? nextLf : Math.min(nextLf, nextCr);
-      yield this.finishLine(chunk.subarray(start, end));
+      onLine(this.finishLine(chunk.subarray(start, end)));
       start = end + 1;
       if (chunk[end] === CR) {
         if (end + 1 === chunk.length) this.afterCr = true;
@@ -106,7 +107,8 @@ class LineSplitter {
       this.firstLine = false;
       if (UTF8_BOM.every((byte, index) => bytes[index] === byte)) bytes = bytes.subarray(UTF8_BOM.length);
     }
-    return this.decoder.decode(bytes);
+    // Every event ends with a blank line: no decoder call for it.
+    return bytes.byteLength === 0 ? '' : this.decoder.decode(bytes);
   }
 }
 
@@ -158,13 +160,37 @@ class EventBuilder {
 }
 
 /**
+ * The synchronous core of `parseSse`: bytes in, complete events out, for a consumer that reads the body itself
+ * (the stream relay handles every event of one upstream read in one go). Memory is bounded by one line.
+ */
+export class SseParser {
+  private readonly lines: LineSplitter;
+  private readonly builder: EventBuilder;
+
+  constructor(maxLineBytes: number) {
+    this.lines = new LineSplitter(maxLineBytes);
+    this.builder = new EventBuilder(maxLineBytes);
+  }
+
+  /**
+   * Appends to `out` every event the chunk completes, in order. A `line_too_long` error is thrown after the
+   * events before the offending line were appended, so a caller that catches it can deliver them first.
+   */
+  push(chunk: Uint8Array, out: SseEvent[]): void {
+    this.lines.push(chunk, (line) => {
+      const event = this.builder.accept(line);
+      if (event !== undefined) out.push(event);
+    });
+  }
+}
+
+/**
  * Parses an SSE body into events. Leaving the loop early (break, return, or an error thrown here) cancels the
  * body, which aborts the upstream call when the body comes from the dispatcher.
  */
 export async function* parseSse(body: ReadableStream<Uint8Array>, options: SseParseOptions): AsyncGenerator<SseEvent, void, undefined> {
   const reader = body.getReader();
-  const lines = new LineSplitter(options.maxLineBytes);
-  const events = new EventBuilder(options.maxLineBytes);
+  const parser = new SseParser(options.maxLineBytes);
   let finished = false;
   try {
     for (;;) {
@@ -173,10 +199,18 @@ export async function* parseSse(body: ReadableStream<Uint8Array>, options: SsePa
         finished = true;
         return;
       }
-      for (const line of lines.push(result.value)) {
-        const event = events.accept(line);
-        if (event !== undefined) yield event;
+      const events: SseEvent[] = [];
+      let failure: unknown;
+      let failed = false;
+      try {
+        parser.push(result.value, events);
+      } catch (error) {
+        failure = error;
+        failed = true;
       }
+      // The events before an over-long line are delivered before its error, as they arrived.
+      for (const event of events) yield event;
+      if (failed) throw failure;
     }
   } finally {
     if (finished) reader.releaseLock();
@@ -191,9 +225,12 @@ export async function* parseSse(body: ReadableStream<Uint8Array>, options: SsePa
 export function encodeSseEvent(event: { event?: string | undefined; data: string }): string {
   let text = '';
   if (event.event !== undefined) {
-    if (/[\r\n]/.test(event.event)) throw new TypeError('an SSE event name cannot contain CR or LF');
+    if (event.event.includes('\n') || event.event.includes('\r')) throw new TypeError('an SSE event name cannot contain CR or LF');
     text += `event: ${event.event}\n`;
   }
-  for (const line of event.data.split(/\r\n|\r|\n/)) text += `data: ${line}\n`;
+  const data = event.data;
+  // The common case (what the parser produces: lines joined by LF, never a CR) without a regular expression.
+  if (!data.includes('\r')) return `${text}data: ${data.includes('\n') ? data.replaceAll('\n', '\ndata: ') : data}\n\n`;
+  for (const line of data.split(/\r\n|\r|\n/)) text += `data: ${line}\n`;
   return `${text}\n`;
 }
