@@ -11,6 +11,7 @@ import { createLifecycle, lifecyclePlugin, type MutableLifecycle } from './http/
 import { requestIdPlugin } from './http/plugins/request-id.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { openAiRoutes } from './http/routes/openai.ts';
+import { createClientIpResolver } from './http/client-ip.ts';
 import { type Logger, silentLogger } from './log/logger.ts';
 import type { RelayRuntime } from './relay/runtime.ts';
 import { type ChannelSnapshot, createChannelSnapshot } from './services/channel-snapshot.ts';
@@ -25,7 +26,10 @@ export interface AppOptions {
   relay?: RelayRuntime;
 }
 
-export function createApp(deps: Pick<Deps, 'store' | 'channels'> & { config?: Pick<Deps['config'], 'maxRequestBodyMb'> }, options: AppOptions = {}) {
+export function createApp(
+  deps: Pick<Deps, 'store' | 'channels'> & { config?: Pick<Deps['config'], 'maxRequestBodyMb' | 'trustedProxies'> },
+  options: AppOptions = {},
+) {
   const logger = options.logger ?? silentLogger;
   const lifecycle = options.lifecycle ?? createLifecycle();
   const channels = options.channels ?? createChannelSnapshot(deps.channels, logger);
@@ -43,6 +47,7 @@ export function createApp(deps: Pick<Deps, 'store' | 'channels'> & { config?: Pi
       pipeline: relay.pipeline,
       modelsFor: (group) => relay.modelsFor(group),
       maxRequestBodyBytes: (deps.config?.maxRequestBodyMb ?? 32) * 1024 * 1024,
+      clientIp: createClientIpResolver(deps.config?.trustedProxies ?? []),
     }),
   );
 }

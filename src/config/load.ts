@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { GatewayError } from '../errors/gateway-error.ts';
+import { parseAllowIp } from '../services/allow-ips.ts';
 import {
   type Config,
   defaultValues,
@@ -93,6 +94,17 @@ function parseValue(key: OptionKey, raw: unknown, source: Source): string | numb
       throw configError(key, source, 'the URL names no database; expected postgres://user@host:5432/database');
     }
     return text;
+  }
+  if (kind.type === 'cidr-list') {
+    const entries = text.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+    for (const entry of entries) {
+      try {
+        parseAllowIp(entry, spec(key).env[0]);
+      } catch {
+        throw configError(key, source, `"${entry}" is not an IP address or CIDR block such as 10.0.0.0/8`);
+      }
+    }
+    return entries.join(',');
   }
   return text;
 }
@@ -248,6 +260,7 @@ export function loadConfig(input: LoadInput = {}): LoadedConfig {
     maxRequestBodyMb: Number(values.maxRequestBodyMb),
     streamMaxLineMb: Number(values.streamMaxLineMb),
     channelTestFrequencyMinutes: Number(values.channelTestFrequencyMinutes),
+    trustedProxies: values.trustedProxies === undefined ? [] : String(values.trustedProxies).split(','),
     nodeName: String(values.nodeName),
     secret: text('secret'),
     rootPassword: text('rootPassword'),
@@ -279,7 +292,7 @@ export function describeConfig(loaded: LoadedConfig): ConfigRow[] {
   return keys.map((key) => {
     const raw = loaded.config[key];
     const source = loaded.sources[key];
-    let value: string | number | null = raw === undefined ? null : raw;
+    let value: string | number | null = raw === undefined ? null : Array.isArray(raw) ? (raw.length === 0 ? null : raw.join(',')) : (raw as string | number);
     if (typeof value === 'string' && spec(key).secret === true) {
       value = spec(key).kind.type === 'string' ? '****' : maskSecret(value);
     }

@@ -10,7 +10,8 @@ export type OptionKind =
   | { type: 'path' }
   | { type: 'integer'; min: number; max: number }
   | { type: 'enum'; choices: readonly string[] }
-  | { type: 'postgres-url' };
+  | { type: 'postgres-url' }
+  | { type: 'cidr-list' };
 
 export interface OptionSpec {
   /** Key in the config file (snake_case) and in `gateway config` output. */
@@ -147,6 +148,12 @@ export const optionSpecs = {
     kind: { type: 'integer', min: 0, max: 10080 },
     description: 'Test every enabled and auto-disabled channel this often, in minutes; 0 turns the periodic test off (New API name).',
   },
+  trustedProxies: {
+    fileKey: 'trusted_proxies',
+    env: ['TRUSTED_PROXIES', 'GATEWAY_TRUSTED_PROXIES'],
+    kind: { type: 'cidr-list' },
+    description: 'Reverse proxies (IPs or CIDRs, comma separated) whose X-Forwarded-For is believed for the client address; without it the socket address is used.',
+  },
   nodeName: {
     fileKey: 'node_name',
     env: ['NODE_NAME', 'GATEWAY_NODE_NAME'],
@@ -192,6 +199,7 @@ export type Config = {
   readonly maxRequestBodyMb: number;
   readonly streamMaxLineMb: number;
   readonly channelTestFrequencyMinutes: number;
+  readonly trustedProxies: readonly string[];
   readonly nodeName: string;
   readonly secret: string | undefined;
   readonly rootPassword: string | undefined;
@@ -218,6 +226,7 @@ export function defaultValues(): Record<OptionKey, string | number | undefined> 
     maxRequestBodyMb: 32,
     streamMaxLineMb: 16,
     channelTestFrequencyMinutes: 0,
+    trustedProxies: undefined,
     nodeName: hostname(),
     secret: undefined,
     rootPassword: undefined,

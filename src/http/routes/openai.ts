@@ -10,6 +10,7 @@ import { checkModelAllowed } from '../../relay/auth.ts';
 import { type Pipeline, RelayFailure } from '../../relay/pipeline.ts';
 import { affinityKeyOf } from '../../relay/router.ts';
 import type { Endpoint, JsonBody, RelayRequest } from '../../relay/types.ts';
+import type { ClientIpResolver } from '../client-ip.ts';
 import { openAiError } from '../plugins/errors.ts';
 import { requestIdOf } from '../plugins/request-id.ts';
 import { checkInteger, readFormBody, readJsonBody } from '../relay-body.ts';
@@ -20,6 +21,8 @@ export interface OpenAiRoutesOptions {
   /** Models a group may use (from the routing index), for /v1/models. */
   readonly modelsFor: (group: string) => string[];
   readonly maxRequestBodyBytes: number;
+  /** The client's address from the socket and, behind trusted proxies, X-Forwarded-For. */
+  readonly clientIp: ClientIpResolver;
 }
 
 interface EndpointSpec {
@@ -145,7 +148,7 @@ export function openAiRoutes(options: OpenAiRoutesOptions) {
   const app = new Elysia({ name: 'openai-routes' });
 
   const clientIpOf = (server: { requestIP(request: Request): { address: string } | null } | null, request: Request): string | undefined =>
-    server?.requestIP(request)?.address;
+    options.clientIp(server?.requestIP(request)?.address, request.headers);
 
   for (const [path, spec] of Object.entries(endpoints)) {
     app.post(
