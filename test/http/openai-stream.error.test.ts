@@ -275,16 +275,25 @@ describe('quiet streams and missing usage', () => {
     expect(outcomes.every((outcome) => outcome.endState === 'completed')).toBe(true);
   });
 
-  test('S5: no usage from the upstream: an estimate flagged `estimated`; the client sees no usage chunk it did not ask for', async () => {
+  test('S5: no usage from the upstream: an estimate flagged `estimated`, sent as a usage chunk only to a client that asked', async () => {
     const plain = await readStream('st-no-usage');
     expect(plain.data.at(-1)).toBe('[DONE]');
     expect(plain.chunks.some((chunk) => chunk.usage !== undefined && chunk.usage !== null)).toBe(false);
     const asked = await readStream('st-no-usage', { stream_options: { include_usage: true } });
     expect(asked.data.at(-1)).toBe('[DONE]');
     const outcomes = await harness.waitForOutcomes(2);
+    // The client asked for usage and the upstream sent none: the estimate comes as OpenAI's usage chunk, last before [DONE].
+    const usageChunk = asked.chunks.at(-1);
+    expect(validateOpenAi('CreateChatCompletionStreamResponse', usageChunk)).toEqual([]);
+    expect(usageChunk?.choices).toEqual([]);
+    expect(usageChunk?.usage).toEqual({
+      prompt_tokens: outcomes[1]?.usage.promptTokens,
+      completion_tokens: outcomes[1]?.usage.completionTokens,
+      total_tokens: (outcomes[1]?.usage.promptTokens ?? 0) + (outcomes[1]?.usage.completionTokens ?? 0),
+    });
     for (const [outcome, read] of [[outcomes[0], plain], [outcomes[1], asked]] as const) {
       expect(outcome).toMatchObject({ endState: 'completed', partial: false, usage: { estimated: true } });
-      expect(outcome?.usage.completionTokens).toBe(countTokens(deliveredText(read.chunks)));
+      expect(outcome?.usage.completionTokens).toBe(countTokens(deliveredText(read.chunks.filter((chunk) => Array.isArray(chunk.choices) && chunk.choices.length > 0))));
       expect(outcome?.usage.promptTokens).toBeGreaterThan(0);
     }
 

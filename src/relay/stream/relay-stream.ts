@@ -319,6 +319,26 @@ export async function openRelayStream(options: RelayStreamOptions): Promise<Resp
     options.onEnd({ state, errorCode, usage, firstTokenMs });
   };
 
+  /**
+   * The client asked for `stream_options.include_usage` but the upstream reported none (its type does not
+   * support it): OpenAI's usage chunk (empty `choices`) is added before `[DONE]` with the local estimate, as
+   * New API does. Only on a completed stream: a cut stream never gets a usage chunk or an end marker.
+   */
+  const usageChunkIfOwed = (): string => {
+    if (!request.clientWantsStreamUsage || reportedUsage !== undefined) return '';
+    const promptTokens = options.promptTokens();
+    const completionTokens = counter.total();
+    const chunk = {
+      id: `chatcmpl-usage-${Date.now().toString(36)}`,
+      object: request.endpoint === 'completions' ? 'text_completion' : 'chat.completion.chunk',
+      created: Math.floor(Date.now() / 1000),
+      model: request.requestedModel,
+      choices: [],
+      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+    };
+    return encodeSseEvent({ data: JSON.stringify(chunk) });
+  };
+
   const isResponses = request.endpoint === 'responses';
   let lastSequence: number | undefined;
 
@@ -328,7 +348,7 @@ export async function openRelayStream(options: RelayStreamOptions): Promise<Resp
    */
   const handle = (event: SseEvent): { text: string; end: boolean } => {
     if (!isResponses) {
-      if (event.data === '[DONE]') return { text: encodeSseEvent({ data: '[DONE]' }), end: true };
+      if (event.data === '[DONE]') return { text: usageChunkIfOwed() + encodeSseEvent({ data: '[DONE]' }), end: true };
       if (!mayCarryUsage(event.data)) {
         // The common chat chunk: nothing to read from it now; its text is parsed only if it must be counted.
         counter.addRaw(event.data);
