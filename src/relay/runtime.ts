@@ -53,6 +53,8 @@ export async function createRelayRuntime(deps: Deps, options: RelayRuntimeOption
   const onOutcome: OutcomeSink =
     options.onOutcome ??
     ((outcome) => {
+      // Built for every request on the hot path: skip the work when the line would not be written.
+      if (!logger.isEnabled('info')) return;
       logger.info('relay', {
         requestId: outcome.requestId,
         endpoint: outcome.endpoint,
