@@ -92,6 +92,24 @@ function readPragma(connection: SqliteConnection, name: string): string | number
   return value;
 }
 
+/**
+ * Switching a new file to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY at once (without the
+ * busy handler) when another process is switching it at the same moment; retry for up to the busy timeout.
+ */
+function runPragmaWithRetry(connection: SqliteConnection, statement: string): void {
+  const deadline = performance.now() + SQLITE_BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      connection.run(statement);
+      return;
+    } catch (error) {
+      const busy = (error as { code?: unknown }).code === 'SQLITE_BUSY';
+      if (!busy || performance.now() > deadline) throw error;
+      Bun.sleepSync(10 + Math.floor(Math.random() * 20));
+    }
+  }
+}
+
 function openSqlite(options: OpenOptions): Store {
   ensureDirectory(dirname(options.sqlitePath));
   const isNew = !existsSync(options.sqlitePath);
@@ -117,7 +135,7 @@ function openSqlite(options: OpenOptions): Store {
     // retention relies on incremental_vacuum.
     if (name === 'journal_mode' && isNew) connection.run('PRAGMA auto_vacuum = INCREMENTAL');
     if (options.breakPragma === name) continue;
-    connection.run(`PRAGMA ${name} = ${typeof value === 'string' ? value.toUpperCase() : value}`);
+    runPragmaWithRetry(connection, `PRAGMA ${name} = ${typeof value === 'string' ? value.toUpperCase() : value}`);
   }
   const actual = {
     journal_mode: String(readPragma(connection, 'journal_mode')).toLowerCase(),
