@@ -19,6 +19,17 @@ export async function readCappedBody(request: Request, limitBytes: number): Prom
   const encoding = (request.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
   if (encoding === 'identity' && declared > limitBytes) throw tooLarge(limitBytes);
   if (request.body === null) return new Uint8Array();
+  if (encoding === 'identity' && request.headers.has('content-length') && Number.isFinite(declared) && declared <= limitBytes) {
+    // A declared length within the cap (checked above): the server frames the body by it, so it is read whole.
+    let buffer: ArrayBuffer;
+    try {
+      buffer = await request.arrayBuffer();
+    } catch (error) {
+      throw new GatewayError({ code: 'invalid_request', message: `the request body could not be read: ${(error as Error).message}` });
+    }
+    if (buffer.byteLength > limitBytes) throw tooLarge(limitBytes);
+    return new Uint8Array(buffer);
+  }
   let stream: ReadableStream<Uint8Array> = request.body;
   if (encoding === 'gzip' || encoding === 'deflate') {
     stream = stream.pipeThrough(new DecompressionStream(encoding) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
@@ -55,11 +66,14 @@ export async function readCappedBody(request: Request, limitBytes: number): Prom
   return body;
 }
 
+/** Without `stream`, every decode stands alone, so one decoder serves every request. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 export async function readJsonBody(request: Request, limitBytes: number): Promise<JsonBody> {
   const bytes = await readCappedBody(request, limitBytes);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    parsed = JSON.parse(strictUtf8.decode(bytes));
   } catch (error) {
     throw new GatewayError({
       code: 'invalid_request',

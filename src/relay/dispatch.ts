@@ -78,6 +78,12 @@ export interface DispatchResponse {
   headers: Headers;
   /** Errors with an UpstreamError (`idle_timeout`, `total_timeout`, `client_gone`, `connection_failed`). */
   body: ReadableStream<Uint8Array>;
+  /**
+   * Optional fast path instead of `body` (use one or the other): the next non-empty chunk of the upstream body,
+   * undefined at its end, under the same idle timer, total deadline and client-abort rules; rejects with the
+   * same UpstreamError the body would error with. Reading through it creates no wrapper stream.
+   */
+  read?(): Promise<Uint8Array | undefined>;
   /** Aborts the upstream call and closes its connection; also what cancelling `body` does. */
   cancel(): void;
   /**
@@ -127,24 +133,28 @@ function errorCodeOf(error: unknown): string | undefined {
   return typeof error.code === 'string' ? error.code : undefined;
 }
 
+const CONTROL_IN_HEADER = /[\r\n\0]/;
+
 /** Copies the adapter's headers, dropping forbidden ones and refusing CR, LF or NUL (header injection, I2). */
 function buildOutgoingHeaders(source: Readonly<Record<string, string>>): Headers {
-  const listedInConnection = new Set<string>();
-  for (const [name, value] of Object.entries(source)) {
+  const entries = Object.entries(source);
+  let listedInConnection: Set<string> | undefined;
+  for (const [name, value] of entries) {
     if (name.toLowerCase() !== 'connection') continue;
+    listedInConnection ??= new Set<string>();
     for (const token of value.split(',')) listedInConnection.add(token.trim().toLowerCase());
   }
+  const invalid = (name: string) =>
+    transportError('invalid_header', `outgoing header "${name.replace(/[^\x21-\x7e]/g, '?')}" has a control character (CR, LF or NUL) or an invalid name; fix the channel's custom headers`, false);
   const headers = new Headers();
-  for (const [name, value] of Object.entries(source)) {
-    const invalid = () =>
-      transportError('invalid_header', `outgoing header "${name.replace(/[^\x21-\x7e]/g, '?')}" has a control character (CR, LF or NUL) or an invalid name; fix the channel's custom headers`, false);
-    if (/[\r\n\0]/.test(name) || /[\r\n\0]/.test(value)) throw invalid();
+  for (const [name, value] of entries) {
+    if (CONTROL_IN_HEADER.test(name) || CONTROL_IN_HEADER.test(value)) throw invalid(name);
     const lower = name.toLowerCase();
-    if (FORBIDDEN_REQUEST_HEADERS.has(lower) || lower.startsWith('x-forwarded-') || listedInConnection.has(lower)) continue;
+    if (FORBIDDEN_REQUEST_HEADERS.has(lower) || lower.startsWith('x-forwarded-') || listedInConnection?.has(lower) === true) continue;
     try {
       headers.set(name, value);
     } catch {
-      throw invalid();
+      throw invalid(name);
     }
   }
   return headers;
@@ -225,6 +235,9 @@ class UpstreamCall {
   private finished = false;
   private readonly handles = new Map<'firstByte' | 'idle' | 'total', unknown>();
   private streamController: ReadableStreamDefaultController<Uint8Array> | undefined;
+  /** True once the response headers arrived (`respond`): a failure from then on is mid-body. */
+  private responded = false;
+  private reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   private readonly aborted: Promise<never>;
   private readonly onClientAbort = (): void => this.fail(clientGone());
 
@@ -239,7 +252,8 @@ class UpstreamCall {
     this.aborted.catch(() => undefined);
     this.arm('total', options.totalTimeoutMs, () =>
       transportError('total_timeout', `${origin} did not finish within the total deadline of ${options.totalTimeoutMs} ms (relay_timeout_seconds)`, true));
-    this.arm('firstByte', options.firstByteTimeoutMs, () =>
+    // A first-byte deadline at or past the total one could never fire first (the total timer is armed first).
+    if (options.firstByteTimeoutMs < options.totalTimeoutMs) this.arm('firstByte', options.firstByteTimeoutMs, () =>
       transportError('first_byte_timeout', `${origin} sent no response headers within ${options.firstByteTimeoutMs} ms (first_byte_timeout_seconds)`, true));
     if (options.signal?.aborted === true) this.fail(clientGone());
     else options.signal?.addEventListener('abort', this.onClientAbort, { once: true });
@@ -314,49 +328,62 @@ class UpstreamCall {
     if (error instanceof UpstreamError) return error;
     if (error instanceof Error && error.name === 'TimeoutError') {
       // Bun's own idle backstop fired before our timer: same meaning, our code.
-      const code = this.streamController === undefined ? 'first_byte_timeout' : 'idle_timeout';
+      const code = this.responded ? 'idle_timeout' : 'first_byte_timeout';
       return transportError(code, `${this.origin} went silent (Bun socket timeout)`, true);
     }
     // Bun's message repeats the URL, which may carry a `?key=`: report only the code and the origin.
     const code = errorCodeOf(error) ?? (error instanceof Error ? error.name : 'unknown error');
-    const what = this.streamController === undefined ? `could not reach ${this.origin}` : `the connection to ${this.origin} broke mid-body`;
+    const what = this.responded ? `the connection to ${this.origin} broke mid-body` : `could not reach ${this.origin}`;
     return transportError('connection_failed', `${what} (${code})`, true);
   }
 
-  /** Wraps the upstream body: idle timer while the consumer waits, total deadline, abort on cancel. */
-  respond(response: Response): DispatchResponse {
-    // A timer or the client may have fired between fetch resolving and this call.
-    if (this.failure !== undefined) throw this.failure;
-    this.disarm('firstByte');
-    const reader = response.body?.getReader();
-    const body = new ReadableStream<Uint8Array>(
+  /**
+   * The next non-empty chunk of the upstream body, undefined at its end: the idle timer runs while the read
+   * waits, and any failure (a timer, the client leaving, a cancel) rejects it at once with its UpstreamError.
+   */
+  async readChunk(): Promise<Uint8Array | undefined> {
+    for (;;) {
+      if (this.failure !== undefined) throw this.failure;
+      const reader = this.reader;
+      if (reader === undefined) {
+        this.finish();
+        return undefined;
+      }
+      this.armIdle();
+      let result: Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>> | undefined;
+      try {
+        result = await this.guard(reader.read());
+      } catch (error) {
+        this.fail(this.explain(error));
+      }
+      this.idleWaiting = false;
+      if (this.timers.refresh === undefined) this.disarm('idle');
+      if (result === undefined || this.failure !== undefined) throw this.failure;
+      if (result.done) {
+        this.finish();
+        return undefined;
+      }
+      if (result.value.byteLength > 0) return result.value;
+    }
+  }
+
+  /** The upstream body as a stream, made on first use: reads on demand through `readChunk`, aborts on cancel. */
+  private bodyStream(): ReadableStream<Uint8Array> {
+    return new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
           this.streamController = controller;
         },
         pull: async (controller) => {
-          if (reader === undefined) {
-            this.finish();
-            controller.close();
-            return;
-          }
-          this.armIdle();
-          const result = await reader.read().catch((error: unknown) => {
-            this.fail(this.explain(error));
-            return undefined;
-          });
-          this.idleWaiting = false;
-          if (this.timers.refresh === undefined) this.disarm('idle');
-          if (result === undefined || this.failure !== undefined) {
+          let chunk: Uint8Array | undefined;
+          try {
+            chunk = await this.readChunk();
+          } catch {
             this.errorBody(controller);
             return;
           }
-          if (result.done) {
-            this.finish();
-            controller.close();
-          } else if (result.value.byteLength > 0) {
-            controller.enqueue(result.value);
-          }
+          if (chunk === undefined) controller.close();
+          else controller.enqueue(chunk);
         },
         cancel: () => {
           this.streamController = undefined;
@@ -366,16 +393,32 @@ class UpstreamCall {
       // Read upstream only on demand, so the idle timer measures upstream silence, not a slow consumer.
       { highWaterMark: 0 },
     );
+  }
+
+  /** Wraps the upstream body: idle timer while the consumer waits, total deadline, abort on cancel. */
+  respond(response: Response): DispatchResponse {
+    // A timer or the client may have fired between fetch resolving and this call.
+    if (this.failure !== undefined) throw this.failure;
+    this.disarm('firstByte');
+    this.responded = true;
+    // Bun's Response.body is typed ReadableStream<any>; its chunks are bytes.
+    this.reader = response.body?.getReader() as ReadableStreamDefaultReader<Uint8Array> | undefined;
+    const call = this;
+    let body: ReadableStream<Uint8Array> | undefined;
     return {
       status: response.status,
       headers: responseHeaders(response.headers),
-      body,
+      get body() {
+        body ??= call.bodyStream();
+        return body;
+      },
+      read: () => this.readChunk(),
       cancel: () => this.fail(transportError('client_gone', 'the upstream call was cancelled', false)),
       release: () => {
         if (this.finished) return;
         this.finish();
         this.streamController = undefined;
-        reader?.cancel().catch(() => undefined);
+        this.reader?.cancel().catch(() => undefined);
       },
     };
   }
@@ -486,7 +529,8 @@ export function createDispatcher(dispatcherOptions: DispatcherOptions = {}): Dis
       for (let hop = 0; ; hop += 1) {
         if (call.failure !== undefined) throw call.failure;
         const target = await checkTarget(url, options.allowPrivate, call);
-        const hopHeaders = new Headers(headers);
+        // Set on `headers` itself: every hop sets its own host, and a FormData body keeps no Content-Type on any hop.
+        const hopHeaders = headers;
         hopHeaders.set('host', target.url.host);
         // fetch writes the multipart boundary itself; an adapter's bare multipart Content-Type would lose it.
         if (body instanceof FormData) hopHeaders.delete('content-type');

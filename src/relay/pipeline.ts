@@ -363,10 +363,10 @@ async function answerWhole(
   adapter: ProviderAdapter,
   ended: (end: WholeEnd) => void,
 ): Promise<{ response: Response; usage: Usage | undefined }> {
-  const headers = new Headers();
   const contentType = response.headers.get('content-type');
-  if (contentType !== null) headers.set('content-type', contentType);
   if (contentType === null || !contentType.toLowerCase().includes('json')) {
+    const headers = new Headers();
+    if (contentType !== null) headers.set('content-type', contentType);
     const body = observeBody(response, (state, errorCode) => ended({ state, errorCode, usage: estimateWhole(request, undefined) }));
     return { response: new Response(body, { status: response.status, headers }), usage: undefined };
   }
@@ -377,20 +377,19 @@ async function answerWhole(
   } catch {
     usage = undefined;
   }
-  return { response: new Response(text, { status: response.status, headers }), usage: usage ?? estimateWhole(request, text) };
+  return { response: new Response(text, { status: response.status, headers: { 'content-type': contentType } }), usage: usage ?? estimateWhole(request, text) };
 }
 
 /** Reads a body whole as UTF-8; a read failure or a body over `maxBytes` rejects with an UpstreamError. */
 async function readWholeBody(response: DispatchResponse, maxBytes: number): Promise<string> {
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
+  const next = chunkSource(response);
+  const parts: Uint8Array[] = [];
   let total = 0;
   try {
     for (;;) {
-      const result = await reader.read();
-      if (result.done) return text + decoder.decode();
-      total += result.value.byteLength;
+      const chunk = await next();
+      if (chunk === undefined) break;
+      total += chunk.byteLength;
       if (total > maxBytes) {
         throw new UpstreamError({
           status: 0,
@@ -400,13 +399,40 @@ async function readWholeBody(response: DispatchResponse, maxBytes: number): Prom
           channelAtFault: false,
         });
       }
-      text += decoder.decode(result.value, { stream: true });
+      parts.push(chunk);
     }
   } catch (error) {
     response.cancel();
     if (isUpstreamError(error)) throw error;
     throw new UpstreamError({ status: 0, code: 'bad_response_body', message: 'the upstream answer could not be read', retryable: true, channelAtFault: false });
   }
+  // One decode of the whole body (a code point split across chunks decodes as it would in a streaming decode).
+  if (parts.length === 1) return utf8.decode(parts[0]);
+  const whole = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    whole.set(part, offset);
+    offset += part.byteLength;
+  }
+  return utf8.decode(whole);
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * The next non-empty chunk of a dispatched body, undefined at its end: the dispatcher's direct read when it has
+ * one (no wrapper stream), else the body's reader. Empty chunks are skipped either way.
+ */
+function chunkSource(response: DispatchResponse): () => Promise<Uint8Array | undefined> {
+  if (response.read !== undefined) return response.read.bind(response);
+  const reader = response.body.getReader();
+  return async () => {
+    for (;;) {
+      const result = await reader.read();
+      if (result.done) return undefined;
+      if (result.value.byteLength > 0) return result.value;
+    }
+  };
 }
 
 /** Passes a body through untouched and reports once how it ended. */

@@ -222,7 +222,16 @@ export async function openRelayStream(options: RelayStreamOptions): Promise<Resp
   let lastWrite = performance.now();
 
   // The body is read here, one upstream read at a time, and every event it completes is handled at once.
-  const reader = response.body.getReader();
+  // The dispatcher's direct read when it has one (no wrapper stream in between), else the body's reader.
+  const directRead = response.read?.bind(response);
+  const reader = directRead === undefined ? response.body.getReader() : undefined;
+  const readChunk = async (): Promise<Uint8Array | undefined> => {
+    if (reader === undefined) return directRead?.();
+    const result = await reader.read();
+    if (!result.done) return result.value;
+    reader.releaseLock();
+    return undefined;
+  };
   const parser = new SseParser(options.maxLineBytes);
   let readerOpen = true;
   /** An over-long line found after some events of the same read: thrown once those events are handled. */
@@ -231,22 +240,22 @@ export async function openRelayStream(options: RelayStreamOptions): Promise<Resp
   const closeReader = (): void => {
     if (!readerOpen) return;
     readerOpen = false;
-    reader.cancel().catch(() => undefined);
+    if (reader === undefined) response.cancel();
+    else reader.cancel().catch(() => undefined);
   };
   /** Reads until at least one event is complete; undefined when the body ended. */
   const nextEvents = async (): Promise<SseEvent[] | undefined> => {
     try {
       if (deferredFailure !== undefined) throw deferredFailure.error;
       for (;;) {
-        const result = await reader.read();
-        if (result.done) {
+        const chunk = await readChunk();
+        if (chunk === undefined) {
           readerOpen = false;
-          reader.releaseLock();
           return undefined;
         }
         const events: SseEvent[] = [];
         try {
-          parser.push(result.value, events);
+          parser.push(chunk, events);
         } catch (error) {
           if (events.length === 0) throw error;
           deferredFailure = { error };
