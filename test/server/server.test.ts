@@ -110,7 +110,7 @@ describe('startServer', () => {
     const elapsed = performance.now() - started;
     // 1 s of waiting, then at most the 1 s given to cut-off handlers before the store closes.
     expect(elapsed).toBeGreaterThanOrEqual(950);
-    expect(elapsed).toBeLessThan(2500);
+    expect(elapsed).toBeLessThan(4000);
     expect(await inFlight).toBe('connection closed');
     expect(messages()).toContain('shutdown timeout reached; closing the remaining connections');
   });

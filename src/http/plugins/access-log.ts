@@ -17,6 +17,8 @@ function statusCode(status: number | string | undefined, response: unknown): num
 }
 
 export function accessLogPlugin(logger: Logger) {
+  // Above info nothing would be written: then no per-request hook runs at all (it is on the relay's hot path).
+  if (!logger.isEnabled('info')) return new Elysia();
   return new Elysia().onAfterResponse({ as: 'global' }, ({ request, set, responseValue }) => {
     const path = requestPath(request);
     const info = requestInfo(request);
