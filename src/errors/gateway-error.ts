@@ -9,7 +9,6 @@ export const errorStatus = {
   not_found: 404,
   payload_too_large: 413,
   model_not_allowed: 403,
-  no_channel: 503,
   conflict: 409,
   unauthorized: 401,
   forbidden: 403,

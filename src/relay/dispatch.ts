@@ -12,7 +12,6 @@
 import { lookup } from 'node:dns/promises';
 import { isGatewayError } from '../errors/gateway-error.ts';
 import { checkUpstreamUrl, isDeniedAddress, normalizeHostPort } from '../security/outbound-guard.ts';
-import { UpstreamError, type TransportErrorCode } from './errors.ts';
 import type { UpstreamRequest } from './types.ts';
 import { UpstreamCall } from './dispatch/upstream-call.ts';
 import { BUN_IDLE_BACKSTOP_MARGIN_MS, CROSS_ORIGIN_HEADERS, MAX_REDIRECTS, UNREACHABLE_CODES, URL_VERDICT_CACHE_SIZE, buildOutgoingHeaders, errorCodeOf, isIpLiteral, pinnedHref, tlsOptions, transportError, type CheckedTarget, type UrlVerdict } from './dispatch/wire.ts';

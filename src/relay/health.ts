@@ -13,7 +13,6 @@ import type { ChannelTarget } from './types.ts';
 
 export interface ChannelHealth {
   onFailure(target: ChannelTarget, error: UpstreamError, settings: Settings): void;
-  onSuccess(target: ChannelTarget): void;
   /**
    * Resolves when every auto-disable started so far is written and the routing index reloaded without it
    * (tests and shutdown wait on it): from then on the disabled key or channel is never picked (R2).
@@ -51,9 +50,6 @@ export function createChannelHealth(options: { service: ChannelHealthService; lo
         })
         .finally(() => pending.delete(work));
       pending.add(work);
-    },
-    onSuccess() {
-      // Success bookkeeping (breaker probes, per-key usage) joins here with the billing and health work.
     },
     async settled() {
       await Promise.all([...pending]);

@@ -182,22 +182,27 @@ export function createPipeline(deps: PipelineDeps) {
         };
 
         const adapter = adapterFor(target.type);
-        if (adapter === undefined || !adapter.endpoints.has(request.endpoint)) {
-          // Not a failure of the channel: it simply cannot serve this endpoint. Try the next one.
-          record(0, 'endpoint_not_supported', true);
-          lastFailure = {
-            target,
-            error: new UpstreamError({
-              status: 501,
-              code: 'endpoint_not_supported',
-              message: `channel type ${target.type} cannot serve ${request.endpoint} requests yet`,
-              retryable: true,
-              channelAtFault: false,
-            }),
-          };
+        /**
+         * A channel that cannot serve this endpoint at all (no adapter for its type, or a custom URL naming
+         * another endpoint) is not a failed attempt: it is recorded, health is untouched, and it uses up no
+         * retry (the attempt index stays, so the next pick comes from the same priority level).
+         */
+        const skipChannel = (error: UpstreamError): boolean => {
+          record(0, error.code, true);
+          lastFailure = { target, error };
           attempt--;
           skipped++;
-          if (skipped > MAX_SKIPPED_CHANNELS) break;
+          return skipped > MAX_SKIPPED_CHANNELS;
+        };
+        if (adapter === undefined || !adapter.endpoints.has(request.endpoint)) {
+          const unsupported = new UpstreamError({
+            status: 501,
+            code: 'endpoint_not_supported',
+            message: `channel type ${target.type} cannot serve ${request.endpoint} requests yet`,
+            retryable: true,
+            channelAtFault: false,
+          });
+          if (skipChannel(unsupported)) break;
           continue;
         }
 
@@ -241,12 +246,7 @@ export function createPipeline(deps: PipelineDeps) {
         } catch (error) {
           if (!isUpstreamError(error)) throw error;
           if (error.code === 'endpoint_not_supported') {
-            // The channel cannot serve this endpoint (a custom URL names another one): skip it, health untouched.
-            record(0, error.code, true);
-            lastFailure = { target, error };
-            attempt--;
-            skipped++;
-            if (skipped > MAX_SKIPPED_CHANNELS) break;
+            if (skipChannel(error)) break;
             continue;
           }
           const classified = classify(error, target, settings);
@@ -260,7 +260,6 @@ export function createPipeline(deps: PipelineDeps) {
         }
 
         record(committed.status, undefined, undefined);
-        deps.health.onSuccess(target);
         deps.router.rememberAffinity({ tokenId: caller.tokenId, affinityKey: caller.affinityKey, model: request.requestedModel, target });
         // A whole JSON answer is complete now; streams and binary bodies report when they end.
         if (wholeUsage !== undefined) {

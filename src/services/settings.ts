@@ -5,7 +5,7 @@
  * Process-level settings (ports, timeouts, paths) live in src/config instead.
  */
 import { eq } from 'drizzle-orm';
-import { bumpRevision } from '../db/repos/revisions.ts';
+import { writeWithRevision } from '../db/repos/revisions.ts';
 import { invalidArgument } from '../errors/gateway-error.ts';
 import type { ServiceContext } from './context.ts';
 
@@ -198,22 +198,18 @@ export function createSettingsService(context: ServiceContext): SettingsService 
     set: async (name, text) => {
       const settingName = requireName(name);
       const value = parseSettingValue(settingName, text);
-      const now = clock.now();
-      await store.transaction(async (tx) => {
+      await writeWithRevision(store, 'settings', clock.now, async (tx, now) => {
         await tx
           .insert(table)
           .values({ key: settingName, value: JSON.stringify(value), updatedAt: now })
           .onConflictDoUpdate({ target: table.key, set: { value: JSON.stringify(value), updatedAt: now } });
-        await bumpRevision(store, tx, 'settings', now);
       });
       return view(settingName);
     },
     reset: async (name) => {
       const settingName = requireName(name);
-      const now = clock.now();
-      await store.transaction(async (tx) => {
+      await writeWithRevision(store, 'settings', clock.now, async (tx) => {
         await tx.delete(table).where(eq(table.key, settingName));
-        await bumpRevision(store, tx, 'settings', now);
       });
       return view(settingName);
     },

@@ -5,7 +5,7 @@
  * checked inside the transaction cannot race another writer.
  */
 import type { Db } from '../db/client.ts';
-import { bumpRevision } from '../db/repos/revisions.ts';
+import { writeWithRevision } from '../db/repos/revisions.ts';
 import {
   findTokenByHash,
   findTokenById,
@@ -199,12 +199,7 @@ function nameTaken(name: string, owner: string): GatewayError {
 export function createTokenService(context: ServiceContext): TokenService {
   const { store, clock } = context;
 
-  const write = <T>(fn: (db: Db, now: number) => Promise<T>): Promise<T> =>
-    store.transaction(async (db) => {
-      const now = clock.now();
-      await bumpRevision(store, db, 'tokens', now);
-      return fn(db, now);
-    });
+  const write = <T>(fn: (db: Db, now: number) => Promise<T>): Promise<T> => writeWithRevision(store, 'tokens', clock.now, fn);
 
   const resolveOwner = async (db: Db, ref: string | undefined): Promise<UserRow> => {
     if (ref === undefined) {

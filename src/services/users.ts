@@ -4,7 +4,7 @@
  * writes that check before they act ("is this the last root?") run one at a time on every dialect.
  */
 import type { Db, Store } from '../db/client.ts';
-import { bumpRevision } from '../db/repos/revisions.ts';
+import { bumpRevision, writeWithRevision } from '../db/repos/revisions.ts';
 import { disableTokensOfUser } from '../db/repos/tokens.ts';
 import {
   countAllUsers,
@@ -215,13 +215,7 @@ async function assertNotLastRoot(store: Store, db: Db, user: UserRow, change: st
 export function createUserService(context: ServiceContext): UserService {
   const { store, clock } = context;
 
-  /** One write: revision bump first (it serialises writers, see the header), then `fn`. */
-  const write = <T>(fn: (db: Db, now: number) => Promise<T>): Promise<T> =>
-    store.transaction(async (db) => {
-      const now = clock.now();
-      await bumpRevision(store, db, 'users', now);
-      return fn(db, now);
-    });
+  const write = <T>(fn: (db: Db, now: number) => Promise<T>): Promise<T> => writeWithRevision(store, 'users', clock.now, fn);
 
   const credit = async (db: Db, user: UserRow, amount: number, now: number, what: string, via: string): Promise<UserRow> => {
     const updated = await creditUser(store, db, {

@@ -143,15 +143,6 @@ export async function setAbilitiesEnabled(store: Store, db: Db, channelId: numbe
   await db.update(abilities).set({ enabled }).where(eq(abilities.channelId, channelId));
 }
 
-export async function listAbilities(store: Store, db: Db, channelId: number): Promise<AbilityRow[]> {
-  const { abilities } = store.tables;
-  return db
-    .select()
-    .from(abilities)
-    .where(eq(abilities.channelId, channelId))
-    .orderBy(asc(abilities.group), asc(abilities.model));
-}
-
 /**
  * True when `error` (or one of its causes, as drizzle wraps driver errors) is a unique-constraint violation:
  * PostgreSQL SQLSTATE 23505 or SQLite's SQLITE_CONSTRAINT_UNIQUE.

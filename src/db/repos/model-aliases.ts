@@ -13,12 +13,6 @@ export async function insertModelAlias(store: Store, db: Db, values: ModelAliasR
   return rows[0];
 }
 
-export async function findModelAlias(store: Store, db: Db, alias: string): Promise<ModelAliasRow | undefined> {
-  const { modelAliases } = store.tables;
-  const rows = await db.select().from(modelAliases).where(eq(modelAliases.alias, alias));
-  return rows[0];
-}
-
 export async function listModelAliases(store: Store, db: Db): Promise<ModelAliasRow[]> {
   const { modelAliases } = store.tables;
   return db.select().from(modelAliases).orderBy(asc(modelAliases.alias));

@@ -20,3 +20,21 @@ export async function readRevisions(store: Store): Promise<Record<string, number
   const rows = await store.db.select().from(store.tables.revisions);
   return Object.fromEntries(rows.map((row) => [row.scope, row.version]));
 }
+
+/**
+ * One write transaction that bumps `scope` first. The bump is the first write, so on PostgreSQL it locks the
+ * counter row and writers of one scope run one after another (a check-then-act such as "is this the last
+ * root?" cannot race), and the daemon reloads the scope once the transaction commits.
+ */
+export function writeWithRevision<T>(
+  store: Store,
+  scope: RevisionScope,
+  now: () => number,
+  fn: (db: Db, now: number) => Promise<T>,
+): Promise<T> {
+  return store.transaction(async (db) => {
+    const at = now();
+    await bumpRevision(store, db, scope, at);
+    return fn(db, at);
+  });
+}
