@@ -57,6 +57,9 @@ export function emptyUsage(estimated = true): Usage {
     cachedTokens: 0,
     cacheWriteTokens: 0,
     reasoningTokens: 0,
+    imageInputTokens: 0,
+    audioInputTokens: 0,
+    audioOutputTokens: 0,
     estimated,
     clamped: false,
   };

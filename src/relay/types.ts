@@ -62,7 +62,11 @@ export interface UpstreamRequest {
   readonly body: string | FormData | undefined;
 }
 
-/** Token counts of one request. `estimated` when counted locally because the upstream reported nothing. */
+/**
+ * Token counts of one request, in OpenAI's semantics whatever the provider: `promptTokens` includes the
+ * cached, cache-write, image and audio input tokens; `completionTokens` includes the reasoning and audio
+ * output tokens. `estimated` when counted locally because the upstream reported nothing.
+ */
 export interface Usage {
   promptTokens: number;
   completionTokens: number;
@@ -70,6 +74,9 @@ export interface Usage {
   cachedTokens: number;
   cacheWriteTokens: number;
   reasoningTokens: number;
+  imageInputTokens: number;
+  audioInputTokens: number;
+  audioOutputTokens: number;
   estimated: boolean;
   /** An upstream value was negative, fractional or absurd and was clamped. */
   clamped: boolean;

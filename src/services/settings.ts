@@ -8,12 +8,14 @@ import { eq } from 'drizzle-orm';
 import { writeWithRevision } from '../db/repos/revisions.ts';
 import { invalidArgument } from '../errors/gateway-error.ts';
 import type { ServiceContext } from './context.ts';
+import { formatUsd, parseUsd } from './money.ts';
 
 type SettingKind =
   | { type: 'integer'; min: number; max: number }
   | { type: 'boolean' }
   | { type: 'status-ranges' }
-  | { type: 'list' };
+  | { type: 'list' }
+  | { type: 'usd' };
 
 interface SettingSpec<Value> {
   readonly kind: SettingKind;
@@ -51,6 +53,30 @@ export const settingSpecs = {
     "Upstream error codes (the `code` field, never message text) that count as \"account unusable\".",
   ),
   auto_enable_enabled: spec({ type: 'boolean' }, false, 'Re-enable an auto-disabled channel or key when a channel test passes.'),
+  allow_unpriced_models: spec(
+    { type: 'boolean' },
+    false,
+    'Serve models without a price (free of charge, logged as unpriced) instead of refusing them.',
+  ),
+  reserve_output_tokens: spec(
+    { type: 'integer', min: 1, max: 10_000_000 },
+    4096,
+    'Output tokens reserved for a request that sets no max_tokens, unless the model\'s price names its own output maximum.',
+  ),
+  log_consume_enabled: spec({ type: 'boolean' }, true, 'Write a request log row for every successful request (New API: LogConsumeEnabled).'),
+  log_errors_enabled: spec({ type: 'boolean' }, true, 'Write a request log row for every failed request.'),
+  log_bodies_enabled: spec({ type: 'boolean' }, false, 'Keep request bodies in the log, cut to 4 KiB and redacted.'),
+  log_retention_days: spec({ type: 'integer', min: 0, max: 36_500 }, 30, 'Delete request log rows older than this many days (0 keeps them forever).'),
+  quota_alert_threshold_usd: spec(
+    { type: 'usd' },
+    '1',
+    'Record a quota alert once when a user\'s balance or a key\'s remaining quota drops below this amount (0 turns alerts off).',
+  ),
+  display_token_stat_enabled: spec(
+    { type: 'boolean' },
+    true,
+    'The billing endpoints report the key\'s own quota and usage; off: its owner\'s balance (New API: DisplayTokenStatEnabled).',
+  ),
 } as const satisfies { [Name in keyof Settings]: SettingSpec<Settings[Name]> };
 
 export type SettingName = keyof typeof settingSpecs;
@@ -61,6 +87,15 @@ export interface Settings {
   auto_disable_status_codes: string;
   auto_disable_error_codes: string[];
   auto_enable_enabled: boolean;
+  allow_unpriced_models: boolean;
+  reserve_output_tokens: number;
+  log_consume_enabled: boolean;
+  log_errors_enabled: boolean;
+  log_bodies_enabled: boolean;
+  log_retention_days: number;
+  /** Decimal USD, as typed ("1", "0.5"). */
+  quota_alert_threshold_usd: string;
+  display_token_stat_enabled: boolean;
 }
 
 export const settingNames = Object.keys(settingSpecs) as SettingName[];
@@ -70,16 +105,12 @@ export function isSettingName(name: string): name is SettingName {
 }
 
 export function defaultSettings(): Settings {
-  const { retry_times, retry_status_codes, auto_disable_enabled, auto_disable_status_codes, auto_disable_error_codes, auto_enable_enabled } =
-    settingSpecs;
-  return {
-    retry_times: retry_times.defaultValue,
-    retry_status_codes: retry_status_codes.defaultValue,
-    auto_disable_enabled: auto_disable_enabled.defaultValue,
-    auto_disable_status_codes: auto_disable_status_codes.defaultValue,
-    auto_disable_error_codes: [...auto_disable_error_codes.defaultValue],
-    auto_enable_enabled: auto_enable_enabled.defaultValue,
-  };
+  const values: Record<string, unknown> = {};
+  for (const name of settingNames) {
+    const value = settingSpecs[name].defaultValue;
+    values[name] = Array.isArray(value) ? [...value] : value;
+  }
+  return values as unknown as Settings;
 }
 
 /** "401-407,409-499,500" → [[401, 407], [409, 499], [500, 500]]; refuses anything else, naming the setting. */
@@ -120,6 +151,8 @@ export function parseSettingValue(name: SettingName, text: string): Settings[Set
     case 'status-ranges':
       parseStatusRanges(value, name);
       return value.replace(/\s+/g, '');
+    case 'usd':
+      return formatUsd(parseUsd(value, name));
     case 'list':
       return value
         .split(',')

@@ -4,10 +4,12 @@
  * `clamped`. Shapes:
  * - Chat / completions / embeddings `usage` (https://platform.openai.com/docs/api-reference/chat/object#chat/object-usage):
  *   `prompt_tokens`, `completion_tokens`, `total_tokens`, `prompt_tokens_details.cached_tokens` /
- *   `.cache_write_tokens`, `completion_tokens_details.reasoning_tokens`.
+ *   `.cache_write_tokens` / `.audio_tokens` / `.image_tokens`, `completion_tokens_details.reasoning_tokens` /
+ *   `.audio_tokens`.
  * - Responses `usage` (https://platform.openai.com/docs/api-reference/responses/object#responses/object-usage):
  *   `input_tokens`, `output_tokens`, `total_tokens`, `input_tokens_details.cached_tokens` /
- *   `.cache_write_tokens`, `output_tokens_details.reasoning_tokens`; found on a `response` object or on a
+ *   `.cache_write_tokens` / `.image_tokens` / `.audio_tokens` (gpt-image and realtime models),
+ *   `output_tokens_details.reasoning_tokens`; found on a `response` object or on a
  *   stream event that wraps one (`response.completed`, `response.incomplete`, `response.failed`).
  */
 import { asRecord } from '../json-record.ts';
@@ -40,6 +42,9 @@ function fromChatUsage(usage: Record<string, unknown>): Usage {
     cached: promptDetails?.cached_tokens ?? usage.prompt_cache_hit_tokens ?? usage.cached_tokens,
     cacheWrite: promptDetails?.cache_write_tokens,
     reasoning: completionDetails?.reasoning_tokens,
+    imageInput: promptDetails?.image_tokens,
+    audioInput: promptDetails?.audio_tokens,
+    audioOutput: completionDetails?.audio_tokens,
   });
 }
 
@@ -53,6 +58,9 @@ function fromResponsesUsage(usage: Record<string, unknown>): Usage {
     cached: inputDetails?.cached_tokens,
     cacheWrite: inputDetails?.cache_write_tokens,
     reasoning: outputDetails?.reasoning_tokens,
+    imageInput: inputDetails?.image_tokens,
+    audioInput: inputDetails?.audio_tokens,
+    audioOutput: outputDetails?.audio_tokens,
   });
 }
 
@@ -63,6 +71,9 @@ interface RawUsage {
   cached: unknown;
   cacheWrite: unknown;
   reasoning: unknown;
+  imageInput: unknown;
+  audioInput: unknown;
+  audioOutput: unknown;
 }
 
 function assemble(raw: RawUsage): Usage {
@@ -102,5 +113,20 @@ function assemble(raw: RawUsage): Usage {
   const cachedTokens = atMost(read(raw.cached), promptTokens);
   const cacheWriteTokens = atMost(read(raw.cacheWrite), promptTokens);
   const reasoningTokens = atMost(read(raw.reasoning), completionTokens);
-  return { promptTokens, completionTokens, totalTokens, cachedTokens, cacheWriteTokens, reasoningTokens, estimated: false, clamped };
+  const imageInputTokens = atMost(read(raw.imageInput), promptTokens);
+  const audioInputTokens = atMost(read(raw.audioInput), promptTokens);
+  const audioOutputTokens = atMost(read(raw.audioOutput), completionTokens);
+  return {
+    promptTokens,
+    completionTokens,
+    totalTokens,
+    cachedTokens,
+    cacheWriteTokens,
+    reasoningTokens,
+    imageInputTokens,
+    audioInputTokens,
+    audioOutputTokens,
+    estimated: false,
+    clamped,
+  };
 }

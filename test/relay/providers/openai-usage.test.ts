@@ -27,6 +27,9 @@ describe('OpenAI usage', () => {
       cachedTokens: 1920,
       cacheWriteTokens: 0,
       reasoningTokens: 128,
+      imageInputTokens: 0,
+      audioInputTokens: 0,
+      audioOutputTokens: 0,
       estimated: false,
       clamped: false,
     });
