@@ -8,12 +8,18 @@ import { Command, Option } from 'commander';
 import { versionLine } from '../src/version.ts';
 import { registerChannelCommands } from './commands/channel/index.ts';
 import { registerConfigCommand } from './commands/config.ts';
+import { registerGroupCommands } from './commands/group/index.ts';
 import { registerInitCommand } from './commands/init.ts';
+import { registerLedgerCommands } from './commands/ledger/index.ts';
+import { registerLogsCommand } from './commands/logs.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerModelCommands } from './commands/model/index.ts';
+import { registerPriceCommands } from './commands/price/index.ts';
+import { registerRedeemCommands } from './commands/redeem/index.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerSettingCommands } from './commands/setting/index.ts';
 import { registerTokenCommands } from './commands/token/index.ts';
+import { registerUsageCommand } from './commands/usage.ts';
 import { registerUserCommands } from './commands/user/index.ts';
 import { exitCodes, reportError } from './output.ts';
 
@@ -39,7 +45,13 @@ export function buildProgram(): Command {
   registerModelCommands(program);
   registerTokenCommands(program);
   registerUserCommands(program);
+  registerRedeemCommands(program);
   registerSettingCommands(program);
+  registerPriceCommands(program);
+  registerGroupCommands(program);
+  registerLedgerCommands(program);
+  registerLogsCommand(program);
+  registerUsageCommand(program);
 
   // Every subcommand reports usage errors through the same exit code.
   const override = (command: Command): void => {

@@ -9,12 +9,14 @@ import { accessLogPlugin } from './http/plugins/access-log.ts';
 import { errorsPlugin } from './http/plugins/errors.ts';
 import { createLifecycle, lifecyclePlugin, type MutableLifecycle } from './http/plugins/lifecycle.ts';
 import { requestIdPlugin } from './http/plugins/request-id.ts';
+import { billingRoutes } from './http/routes/billing.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { openAiRoutes } from './http/routes/openai.ts';
 import { createClientIpResolver } from './http/client-ip.ts';
 import { type Logger, silentLogger } from './log/logger.ts';
 import type { RelayRuntime } from './relay/runtime.ts';
 import { type ChannelSnapshot, createChannelSnapshot } from './services/channel-snapshot.ts';
+import { createKeyBillingService } from './services/key-billing.ts';
 
 export interface AppOptions {
   logger?: Logger;
@@ -27,7 +29,7 @@ export interface AppOptions {
 }
 
 export function createApp(
-  deps: Pick<Deps, 'store' | 'channels'> & { config?: Pick<Deps['config'], 'maxRequestBodyMb' | 'trustedProxies'> },
+  deps: Pick<Deps, 'store' | 'channels' | 'clock'> & { config?: Pick<Deps['config'], 'maxRequestBodyMb' | 'trustedProxies'> },
   options: AppOptions = {},
 ) {
   const logger = options.logger ?? silentLogger;
@@ -47,6 +49,14 @@ export function createApp(
       pipeline: relay.pipeline,
       modelsFor: (group) => relay.modelsFor(group),
       maxRequestBodyBytes: (deps.config?.maxRequestBodyMb ?? 32) * 1024 * 1024,
+      clientIp: createClientIpResolver(deps.config?.trustedProxies ?? []),
+    }),
+  ).use(
+    billingRoutes({
+      authenticate: relay.authenticate,
+      keyBilling: createKeyBillingService(deps),
+      // The relay's cached settings, reloaded when the `settings` change counter moves.
+      showKeyStats: async () => relay.settings().display_token_stat_enabled,
       clientIp: createClientIpResolver(deps.config?.trustedProxies ?? []),
     }),
   );

@@ -13,6 +13,8 @@ import { GatewayError } from './errors/gateway-error.ts';
 import { CHECK_CONTEXT, CHECK_PLAINTEXT, type Cipher, createCipher, loadMasterKey } from './security/crypto.ts';
 import { type ChannelService, createChannelService } from './services/channels.ts';
 import type { ServiceContext } from './services/context.ts';
+import { createPriceService, type PriceService } from './services/prices.ts';
+import { createRedemptionService, type RedemptionService } from './services/redemptions.ts';
 import { createSettingsService, type SettingsService } from './services/settings.ts';
 import { createTokenService, type TokenService } from './services/tokens.ts';
 import { createUserService, type RootBootstrap, type UserService } from './services/users.ts';
@@ -27,6 +29,8 @@ export interface Deps {
   readonly tokens: TokenService;
   readonly users: UserService;
   readonly settings: SettingsService;
+  readonly prices: PriceService;
+  readonly redemptions: RedemptionService;
   /** Set when this start created the root administrator (its password is shown once by the caller). */
   readonly rootBootstrap: RootBootstrap | undefined;
   /** Migration tags applied by this start. */
@@ -81,6 +85,8 @@ export async function createDeps(loaded: LoadedConfig, options: DepsOptions = {}
     const context: ServiceContext = { store, cipher, clock };
     const users = createUserService(context);
     const rootBootstrap = options.skipMigrations === true ? undefined : await users.ensureRoot({ password: config.rootPassword });
+    const prices = createPriceService(context);
+    if (options.skipMigrations !== true) await prices.ensureDefaults();
     return {
       config,
       loaded,
@@ -91,6 +97,8 @@ export async function createDeps(loaded: LoadedConfig, options: DepsOptions = {}
       tokens: createTokenService(context),
       users,
       settings: createSettingsService(context),
+      prices,
+      redemptions: createRedemptionService(context),
       rootBootstrap: rootBootstrap?.created === true ? rootBootstrap : undefined,
       migrationsApplied,
       close: () => store.close(),

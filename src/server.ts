@@ -9,6 +9,7 @@ import { GatewayError } from './errors/gateway-error.ts';
 import { createLifecycle, type Lifecycle } from './http/plugins/lifecycle.ts';
 import type { Logger } from './log/logger.ts';
 import { createChangeWatcher } from './services/change-watcher.ts';
+import { createLogRetention } from './services/logs.ts';
 import { startChannelTester } from './relay/channel-tester.ts';
 import { createRelayRuntime, type RelayRuntime, type RelayRuntimeOptions } from './relay/runtime.ts';
 import { createChannelSnapshot } from './services/channel-snapshot.ts';
@@ -44,6 +45,24 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+const HOLD_RECOVERY_INTERVAL_MS = 60_000;
+
+function startHoldRecovery(relay: RelayRuntime, logger: Logger): { stop(): Promise<void> } {
+  let running: Promise<unknown> = Promise.resolve();
+  const run = (): void => {
+    running = relay.billing.recoverExpired().catch((error: unknown) => logger.error('hold recovery failed', { error: String(error) }));
+  };
+  run();
+  const timer = setInterval(run, HOLD_RECOVERY_INTERVAL_MS);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
 function urlFor(hostname: string, port: number): string {
   return `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`;
 }
@@ -67,7 +86,7 @@ export async function startServer(deps: Deps, logger: Logger, options: ServerOpt
     await channels.reload();
     await relay.reload('channels');
   });
-  for (const scope of ['settings', 'tokens', 'users'] as const) {
+  for (const scope of ['settings', 'tokens', 'users', 'prices'] as const) {
     watcher.on(scope, () => relay.reload(scope));
   }
   // The baseline is read before the first load: a change landing in between triggers one extra reload
@@ -109,6 +128,15 @@ export async function startServer(deps: Deps, logger: Logger, options: ServerOpt
   const url = urlFor(config.host, port);
   // Periodic channel tests (CHANNEL_TEST_FREQUENCY minutes; 0 = off) run inside the daemon.
   const channelTester = startChannelTester(deps, logger, { dispatcher: options.relay?.dispatcher });
+  // Holds left open by a crash or a lost settlement are released at start and every minute (2.1.6).
+  const recovery = startHoldRecovery(relay, logger);
+  const retention = createLogRetention({
+    store: deps.store,
+    clock: deps.clock,
+    logger,
+    retentionDays: () => relay.settings().log_retention_days,
+  });
+  retention.start();
   logger.info('listening', {
     url,
     port,
@@ -143,7 +171,11 @@ export async function startServer(deps: Deps, logger: Logger, options: ServerOpt
       logger.warn('handlers still running after their connections closed', { inFlight: lifecycle.inFlight });
     }
     await channelTester.stop();
+    await recovery.stop();
+    await retention.stop();
     await watcher.stop();
+    // Settlements in flight commit, then every queued log row is written, before the store closes.
+    await relay.close();
     await deps.close();
     logger.info('stopped');
     await logger.flush();

@@ -9,6 +9,7 @@ export const errorStatus = {
   not_found: 404,
   payload_too_large: 413,
   model_not_allowed: 403,
+  model_not_priced: 403,
   conflict: 409,
   unauthorized: 401,
   forbidden: 403,

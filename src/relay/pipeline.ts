@@ -8,7 +8,10 @@
  * operator's status ranges, never message text; Retry-After marks a channel unavailable until it passes.
  */
 import type { Config } from '../config/schema.ts';
+import { GatewayError, isGatewayError } from '../errors/gateway-error.ts';
 import type { Logger } from '../log/logger.ts';
+import { cutToBytes, redact } from '../security/redact.ts';
+import type { Billing, Reservation } from '../services/billing.ts';
 import { parseStatusRanges, type Settings, statusInRanges } from '../services/settings.ts';
 import { countText, estimatePromptTokens } from '../tokenizer/count.ts';
 import type { Dispatcher, DispatchResponse } from './dispatch.ts';
@@ -39,6 +42,7 @@ export interface PipelineDeps {
   readonly settings: () => Settings;
   readonly logger: Logger;
   readonly now: () => number;
+  readonly billing: Billing;
   readonly onOutcome: OutcomeSink;
 }
 
@@ -131,9 +135,21 @@ export function createPipeline(deps: PipelineDeps) {
       let lastFailure: FailedAttempt | undefined;
       let sawCandidate = false;
       let skipped = 0;
+      const ledgerId = Bun.randomUUIDv7();
+      // Counted at most once: for the reservation (token-priced models) and again for a local usage estimate.
+      let promptEstimate: number | undefined;
+      const promptTokens = (): number => {
+        promptEstimate ??= estimatePromptTokens(request.requestedModel, request.body, request.endpoint);
+        return promptEstimate;
+      };
 
-      const baseOutcome = (): Omit<RelayOutcome, 'status' | 'endState' | 'errorCode' | 'usage' | 'partial' | 'latencyMs' | 'firstTokenMs'> => ({
+      type OutcomeBase = Omit<
+        RelayOutcome,
+        'status' | 'endState' | 'errorCode' | 'usage' | 'partial' | 'latencyMs' | 'firstTokenMs' | 'outputDelivered' | 'cost' | 'billing'
+      >;
+      const baseOutcome = (): OutcomeBase => ({
         requestId: caller.requestId,
+        ledgerId,
         endpoint: request.endpoint,
         stream: request.stream,
         tokenId: caller.tokenId,
@@ -147,7 +163,54 @@ export function createPipeline(deps: PipelineDeps) {
         channelName: undefined,
         attempts,
         clientIp: caller.clientIp,
+        requestBody: settings.log_bodies_enabled ? bodyForLog(request) : undefined,
       });
+
+      // The billing session (reliability.md 2.1): reserve before any upstream call; refused requests are
+      // reported (for the log) and answered with the reason.
+      let reservation: Reservation;
+      try {
+        reservation = await deps.billing.reserve({
+          requestId: ledgerId,
+          userId: caller.userId,
+          tokenId: caller.tokenId,
+          tokenName: caller.tokenName,
+          username: caller.username,
+          group: caller.group,
+          model: request.requestedModel,
+          endpoint: request.endpoint,
+          promptTokens,
+          maxOutputTokens: maxOutputTokensOf(request),
+          calls: callsOf(request),
+        });
+      } catch (error) {
+        const refusal = isGatewayError(error)
+          ? error
+          : new GatewayError({
+              code: 'database_unavailable',
+              message: 'the gateway could not reserve this request\'s cost (database unavailable); retry shortly',
+              retryAfterSeconds: 1,
+              cause: error,
+            });
+        if (!isGatewayError(error)) deps.logger.error('reservation failed', { requestId: caller.requestId, error: String(error) });
+        deps.onOutcome(unanswered(baseOutcome(), refusal.status, refusal.code, 'failed_before_output', startedAt));
+        throw refusal;
+      }
+      /** Settles the reservation, then hands the outcome on with its cost: one call per request. */
+      const finish = (outcome: RelayOutcome): void => {
+        deps.billing.settle(reservation, { usage: outcome.usage, delivered: outcome.outputDelivered }).then(
+          (settlement) => {
+            outcome.cost = settlement.cost;
+            outcome.billing = settlement;
+            deps.onOutcome(outcome);
+          },
+          (error: unknown) => {
+            // The hold stays open; recovery releases it after its deadline (a crash favours the customer).
+            deps.logger.error('settlement failed; the hold is released by recovery', { requestId: caller.requestId, ledgerId, error: String(error) });
+            deps.onOutcome(outcome);
+          },
+        );
+      };
 
       for (let attempt = 0; attempt < maxAttempts; attempt++) {
         if (signal.aborted) break;
@@ -208,7 +271,7 @@ export function createPipeline(deps: PipelineDeps) {
 
         const answered = { ...baseOutcome(), upstreamModel: target.upstreamModel, channelId: target.channelId, channelName: target.channelName };
         const report = (fields: Pick<RelayOutcome, 'status' | 'endState' | 'errorCode' | 'usage' | 'partial' | 'firstTokenMs'>): void => {
-          deps.onOutcome({ ...answered, ...fields, latencyMs: Math.round(performance.now() - startedAt) });
+          finish({ ...answered, ...fields, outputDelivered: true, cost: 0, billing: undefined, latencyMs: Math.round(performance.now() - startedAt) });
         };
         // Nothing is written to the client until the answer is committed: a stream's first event, a whole JSON
         // body read to its end, or a binary body's headers. Every failure before that is an ordinary failed
@@ -225,7 +288,7 @@ export function createPipeline(deps: PipelineDeps) {
               maxLineBytes: deps.config.streamMaxLineMb * 1024 * 1024,
               keepAliveMs: deps.config.keepAliveSeconds * 1000,
               commitBy: attemptStarted + timeouts(true, deadline - attemptStarted).firstByteTimeoutMs,
-              promptTokens: () => estimatePromptTokens(request.requestedModel, request.body, request.endpoint),
+              promptTokens,
               onEnd: (end) =>
                 report({
                   status: response.status,
@@ -237,7 +300,7 @@ export function createPipeline(deps: PipelineDeps) {
                 }),
             });
           } else {
-            const whole = await answerWhole(request, response, adapter, (end) =>
+            const whole = await answerWhole(request, response, adapter, promptTokens, (end) =>
               report({ status: response.status, endState: end.state, errorCode: end.errorCode, usage: end.usage, partial: end.state !== 'completed', firstTokenMs: undefined }),
             );
             committed = whole.response;
@@ -269,22 +332,73 @@ export function createPipeline(deps: PipelineDeps) {
       }
 
       const failure = failureFor(request, sawCandidate, lastFailure, signal, deps.router.cooldownMs(caller.group, request.requestedModel));
-      deps.onOutcome({
-        ...baseOutcome(),
-        upstreamModel: lastFailure?.target.upstreamModel,
-        channelId: lastFailure?.target.channelId,
-        channelName: lastFailure?.target.channelName,
-        status: failure.status,
-        endState: signal.aborted ? 'client_gone' : 'failed_before_output',
-        errorCode: failure.code,
-        usage: emptyUsage(false),
-        partial: false,
-        latencyMs: Math.round(performance.now() - startedAt),
-        firstTokenMs: undefined,
-      });
+      finish(
+        unanswered(
+          {
+            ...baseOutcome(),
+            upstreamModel: lastFailure?.target.upstreamModel,
+            channelId: lastFailure?.target.channelId,
+            channelName: lastFailure?.target.channelName,
+          },
+          failure.status,
+          failure.code,
+          signal.aborted ? 'client_gone' : 'failed_before_output',
+          startedAt,
+        ),
+      );
       throw failure;
     },
   };
+}
+
+/** The outcome of a request that got no answer: nothing delivered, no usage, nothing charged. */
+function unanswered(
+  base: Omit<RelayOutcome, 'status' | 'endState' | 'errorCode' | 'usage' | 'partial' | 'latencyMs' | 'firstTokenMs' | 'outputDelivered' | 'cost' | 'billing'>,
+  status: number,
+  errorCode: string,
+  endState: 'failed_before_output' | 'client_gone',
+  startedAt: number,
+): RelayOutcome {
+  return {
+    ...base,
+    status,
+    endState,
+    errorCode,
+    usage: emptyUsage(false),
+    partial: false,
+    outputDelivered: false,
+    cost: 0,
+    billing: undefined,
+    latencyMs: Math.round(performance.now() - startedAt),
+    firstTokenMs: undefined,
+  };
+}
+
+/** Body logging (off by default): the JSON text, or a form's field names (never file contents), cut and redacted. */
+function bodyForLog(request: RelayRequest): string {
+  const text =
+    request.body instanceof FormData
+      ? `multipart fields: ${[...new Set(request.body.keys())].join(', ')}`
+      : JSON.stringify(request.body);
+  return redact(cutToBytes(text, LOG_BODY_BYTES));
+}
+
+/** Logged request bodies are cut to this many bytes (reliability.md 2.8.1). */
+const LOG_BODY_BYTES = 4 * 1024;
+
+/** The output limit the request set (`max_tokens` or its newer names), checked as an integer by the route. */
+function maxOutputTokensOf(request: RelayRequest): number | undefined {
+  if (request.body instanceof FormData) return undefined;
+  const body = request.body;
+  const value = body.max_tokens ?? body.max_completion_tokens ?? body.max_output_tokens;
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
+/** Units of a per-call price: `n` images for the image endpoints, one call otherwise. */
+function callsOf(request: RelayRequest): number {
+  if (request.endpoint !== 'images-generations' && request.endpoint !== 'images-edits') return 1;
+  const value = request.body instanceof FormData ? Number(request.body.get('n') ?? 1) : (request.body.n ?? 1);
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 128 ? value : 1;
 }
 
 function isEventStream(headers: Headers): boolean {
@@ -360,13 +474,14 @@ async function answerWhole(
   request: RelayRequest,
   response: DispatchResponse,
   adapter: ProviderAdapter,
+  promptTokens: () => number,
   ended: (end: WholeEnd) => void,
 ): Promise<{ response: Response; usage: Usage | undefined }> {
   const contentType = response.headers.get('content-type');
   if (contentType === null || !contentType.toLowerCase().includes('json')) {
     const headers = new Headers();
     if (contentType !== null) headers.set('content-type', contentType);
-    const body = observeBody(response, (state, errorCode) => ended({ state, errorCode, usage: estimateWhole(request, undefined) }));
+    const body = observeBody(response, (state, errorCode) => ended({ state, errorCode, usage: estimateWhole(request, promptTokens, undefined) }));
     return { response: new Response(body, { status: response.status, headers }), usage: undefined };
   }
   const text = await readWholeBody(response, MAX_JSON_RESPONSE_BYTES);
@@ -376,7 +491,7 @@ async function answerWhole(
   } catch {
     usage = undefined;
   }
-  return { response: new Response(text, { status: response.status, headers: { 'content-type': contentType } }), usage: usage ?? estimateWhole(request, text) };
+  return { response: new Response(text, { status: response.status, headers: { 'content-type': contentType } }), usage: usage ?? estimateWhole(request, promptTokens, text) };
 }
 
 /** Reads a body whole as UTF-8; a read failure or a body over `maxBytes` rejects with an UpstreamError. */
@@ -469,9 +584,9 @@ function observeBody(response: DispatchResponse, ended: (state: WholeEnd['state'
 }
 
 /** Local estimate when the upstream reported no usage: the prompt, plus the answer's text when there is one. */
-function estimateWhole(request: RelayRequest, text: string | undefined): Usage {
+function estimateWhole(request: RelayRequest, promptTokens: () => number, text: string | undefined): Usage {
   const usage = emptyUsage(true);
-  usage.promptTokens = estimatePromptTokens(request.requestedModel, request.body, request.endpoint);
+  usage.promptTokens = promptTokens();
   if (text !== undefined) usage.completionTokens = countText(request.requestedModel, answerText(text));
   usage.totalTokens = usage.promptTokens + usage.completionTokens;
   return usage;

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { build } from '../../scripts/build.ts';
 import { startServeProcess } from '../helpers/serve-process.ts';
 import { temporaryDirectory } from '../helpers/stores.ts';
+import { sqliteMigrations } from '../../migrations/index.ts';
+
+const migrationTags = sqliteMigrations.map((migration) => migration.tag);
 
 let workspace: string;
 let binary: string;
@@ -53,13 +56,13 @@ describe('dist/gateway', () => {
       cwd: emptyDirectory,
     });
     try {
-      expect(server.entries.find((entry) => entry.msg === 'listening')).toMatchObject({ commit, migrationsApplied: ['0000_init'] });
+      expect(server.entries.find((entry) => entry.msg === 'listening')).toMatchObject({ commit, migrationsApplied: migrationTags });
       const health = await fetch(`${server.url}/healthz`);
       expect(health.status).toBe(200);
       expect(await health.json()).toEqual({ status: 'ok' });
       const ready = await fetch(`${server.url}/readyz`);
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toMatchObject({ status: 'ready', migrations: { applied: ['0000_init'], pending: [] }, database: { journal_mode: 'wal' } });
+      expect(await ready.json()).toMatchObject({ status: 'ready', migrations: { applied: migrationTags, pending: [] }, database: { journal_mode: 'wal' } });
     } finally {
       server.child.kill('SIGTERM');
     }

@@ -1,9 +1,12 @@
+import { sqliteMigrations } from '../../migrations/index.ts';
 import { afterAll, describe, expect, test } from 'bun:test';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { optionSpecs } from '../../src/config/schema.ts';
 import { runCli } from '../helpers/cli.ts';
 import { temporaryDirectory } from '../helpers/stores.ts';
+
+const migrationTags = sqliteMigrations.map((migration) => migration.tag);
 
 interface Row {
   key: string;
@@ -122,7 +125,7 @@ describe('gateway config', () => {
       dialect: 'sqlite',
       ok: true,
       sqlite: { journal_mode: 'wal', busy_timeout: 5000, synchronous: 'normal', foreign_keys: true },
-      migrations: { applied: [], pending: ['0000_init'] },
+      migrations: { applied: [], pending: migrationTags },
     });
     const human = await runCli(['config', '--check'], { GATEWAY_DATA_DIR: dataDir });
     expect(human.stdout).toMatch(/journal_mode\s+wal/);

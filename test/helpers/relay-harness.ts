@@ -16,6 +16,7 @@ import { createLogger, memorySink } from '../../src/log/logger.ts';
 import type { RelayOutcome } from '../../src/relay/outcome.ts';
 import { type RunningServer, startServer } from '../../src/server.ts';
 import type { ChannelInput, ChannelView } from '../../src/services/channels.ts';
+import { checkLedger as checkLedgerOf, type LedgerReport } from '../../src/services/ledger-check.ts';
 import { createModelAliasService } from '../../src/services/model-aliases.ts';
 import type { CreateTokenInput } from '../../src/services/tokens.ts';
 import { type MockUpstream, type MockUpstreamOptions, type ParsedEvent, parseSse, startMockUpstream } from './mock-upstream.ts';
@@ -66,6 +67,8 @@ export interface RelayHarness {
   waitForOutcomes(count: number, timeoutMs?: number): Promise<RelayOutcome[]>;
   /** Forgets outcomes and mock records between tests (channels and keys stay). */
   reset(): void;
+  /** Waits for settlements in flight, then runs the ledger checker (reliability.md 3.6). */
+  checkLedger(): Promise<LedgerReport>;
   stop(): Promise<void>;
 }
 
@@ -94,6 +97,10 @@ export async function startRelayHarness(options: RelayHarnessOptions = {}): Prom
   let deps: Deps | undefined;
   try {
     deps = await createDeps(loadConfig({ env, flags: {} }));
+    // Billing is always on: root pays for the harness key's requests, and the mock's model names
+    // (`mock/…`) have no price. Billing tests change both.
+    await deps.users.topup('root', '1000000');
+    await deps.settings.set('allow_unpriced_models', 'true');
     const sink = memorySink();
     const outcomes: RelayOutcome[] = [];
     const server = await startServer(deps, createLogger({ format: 'json', level: 'debug', sink }), {
@@ -104,10 +111,16 @@ export async function startRelayHarness(options: RelayHarnessOptions = {}): Prom
     const aliases = createModelAliasService({ store: deps.store, cipher: deps.cipher, clock: deps.clock });
     const channelKeys: string[] = [];
     const { key } = await deps.tokens.create({ name: 'harness-root', unlimited: true });
+
     const allowPrivate = `127.0.0.1:${mock.port}`;
 
     const reload = async (): Promise<void> => {
-      for (const scope of ['channels', 'settings', 'tokens'] as const) await server.relay.reload(scope);
+      for (const scope of ['channels', 'settings', 'tokens', 'prices'] as const) await server.relay.reload(scope);
+    };
+
+    const checkLedger = async (): Promise<LedgerReport> => {
+      await server.relay.billing.idle();
+      return checkLedgerOf(openedDeps.store, openedDeps.clock.now());
     };
 
     const post = (path: string, body: unknown, request: RequestOptions = {}): Promise<Response> =>
@@ -169,11 +182,15 @@ export async function startRelayHarness(options: RelayHarnessOptions = {}): Prom
         outcomes.length = 0;
         mock.reset();
       },
+      checkLedger,
       async stop() {
+        // The invariant check runs after every file that uses the harness; the harness is torn down either way.
+        const report = await checkLedger().catch((error: unknown) => ({ ok: false, problems: [String(error)] }));
         // The server owns deps from here and closes them.
         await server.stop();
         await mock.stop();
         await environment.cleanup();
+        if (!report.ok) throw new Error(`the ledger does not balance after this test file:\n${report.problems.join('\n')}`);
       },
     };
   } catch (error) {

@@ -1,3 +1,4 @@
+import { sqliteMigrations } from '../../migrations/index.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/load.ts';
@@ -5,6 +6,8 @@ import { createDeps, type Deps } from '../../src/deps.ts';
 import { createLifecycle } from '../../src/http/plugins/lifecycle.ts';
 import { createLogger, memorySink } from '../../src/log/logger.ts';
 import { createTestEnvironment, forEachDialect, type TestEnvironment } from '../helpers/stores.ts';
+
+const migrationTags = sqliteMigrations.map((migration) => migration.tag);
 
 const base = 'http://gateway.test';
 
@@ -73,7 +76,7 @@ describe('/readyz refuses traffic', () => {
     const response = await get(createApp(deps), '/readyz');
     expect(response.status).toBe(503);
     const body = (await response.json()) as Readiness & { hint: string };
-    expect(body).toMatchObject({ status: 'not_ready', reason: 'migrations_pending', migrations: { applied: [], pending: ['0000_init'] } });
+    expect(body).toMatchObject({ status: 'not_ready', reason: 'migrations_pending', migrations: { applied: [], pending: migrationTags } });
     expect(body.hint).toContain('gateway migrate');
   });
 

@@ -117,7 +117,7 @@ describe('key checks, in order, each with its status', () => {
   });
 
   test('owner disabled: 403', async () => {
-    await harness.deps.users.create({ username: 'suspended', password: 'suspended-password-1', role: 'user' });
+    await harness.deps.users.create({ username: 'suspended', password: 'suspended-password-1', role: 'user', quotaUsd: '1' });
     const key = await harness.createKey({ name: 'suspended-key', user: 'suspended' });
     expect((await call(key)).status).toBe(200);
     await harness.deps.users.setEnabled('suspended', false);

@@ -12,22 +12,13 @@ import { createModelAliasService } from '../../src/services/model-aliases.ts';
 import { affinityKeyOf, createAffinityCache } from '../../src/relay/affinity.ts';
 import { createRouter } from '../../src/relay/router.ts';
 import { createSelector, type Router, type SelectOptions } from '../../src/relay/select.ts';
+import { seededRandom } from '../helpers/seeded-random.ts';
 import { forEachDialect, manualClock } from '../helpers/stores.ts';
 
 const cipher = createCipher(randomBytes(32));
 const START = Date.UTC(2026, 0, 1);
 
-/** mulberry32: a small seeded generator, so proportions are the same on every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+const seeded = seededRandom;
 
 interface ChannelSpec {
   id: number;

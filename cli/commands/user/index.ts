@@ -4,6 +4,7 @@ import { registerUserCreateCommand } from './create.ts';
 import { registerUserDisableCommand } from './disable.ts';
 import { registerUserEnableCommand } from './enable.ts';
 import { registerUserListCommand } from './list.ts';
+import { registerUserRedeemCommand } from './redeem.ts';
 import { registerUserRmCommand } from './rm.ts';
 import { registerUserShowCommand } from './show.ts';
 import { registerUserTopupCommand } from './topup.ts';
@@ -22,4 +23,5 @@ export function registerUserCommands(program: Command): void {
   registerUserDisableCommand(user);
   registerUserRmCommand(user);
   registerUserTopupCommand(user);
+  registerUserRedeemCommand(user);
 }

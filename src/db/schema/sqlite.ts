@@ -310,6 +310,7 @@ export const logs = sqliteTable(
     index('logs_channel_created_idx').on(table.channelId, table.createdAt),
     index('logs_model_created_idx').on(table.modelName, table.createdAt),
     index('logs_request_id_idx').on(table.requestId),
+    index('logs_type_created_idx').on(table.type, table.createdAt),
   ],
 );
 

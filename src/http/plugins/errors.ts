@@ -21,6 +21,7 @@ const openAiType: Record<ErrorCode, string> = {
   not_found: 'invalid_request_error',
   payload_too_large: 'invalid_request_error',
   model_not_allowed: 'permission_error',
+  model_not_priced: 'permission_error',
   conflict: 'invalid_request_error',
   unauthorized: 'authentication_error',
   forbidden: 'permission_error',

@@ -1,0 +1,1 @@
+CREATE INDEX "logs_type_created_idx" ON "logs" USING btree ("type","created_at");

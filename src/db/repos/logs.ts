@@ -1,0 +1,133 @@
+/**
+ * The request log (`logs`): batched inserts from the log writer, filtered reads for `gateway logs`, and the
+ * retention deletes. Every read filter is served by one of the table's indexes (reliability.md 2.8.2); only
+ * the query builder with `await` and `.returning()` is used, so the same code runs on SQLite and PostgreSQL.
+ */
+import { and, asc, desc, eq, gt, gte, inArray, lt, max, type SQL } from 'drizzle-orm';
+import type { Db, Store, Tables } from '../client.ts';
+
+export type LogRow = Tables['logs']['$inferSelect'];
+export type NewLogRow = Tables['logs']['$inferInsert'];
+
+/** New API's log types used by the request log. */
+export const LOG_TYPE_CONSUME = 2;
+export const LOG_TYPE_ERROR = 5;
+/** The rows `gateway logs` shows: requests, successful or failed (top-ups and the like are not requests). */
+export const REQUEST_LOG_TYPES = [LOG_TYPE_CONSUME, LOG_TYPE_ERROR] as const;
+
+/**
+ * Rows per INSERT statement. 500 rows of 27 columns stay well under SQLite's 32 766 and PostgreSQL's 65 535
+ * bound parameters, whatever batch size the writer is given.
+ */
+const ROWS_PER_INSERT = 500;
+
+/** Inserts the rows with multi-row statements; call it inside the batch's transaction. */
+export async function insertLogRows(store: Store, db: Db, rows: readonly NewLogRow[]): Promise<void> {
+  const { logs } = store.tables;
+  for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+    await db.insert(logs).values(rows.slice(start, start + ROWS_PER_INSERT));
+  }
+}
+
+export interface LogRowFilter {
+  /** Ids resolved from names by the caller; an empty list matches nothing. */
+  userIds?: readonly number[];
+  tokenIds?: readonly number[];
+  channelIds?: readonly number[];
+  modelName?: string;
+  /** created_at ≥ since (epoch ms). */
+  since?: number;
+  types: readonly number[];
+  /** Rows with a larger id, oldest first (for following the log); otherwise newest first. */
+  afterId?: number;
+  limit: number;
+}
+
+/**
+ * Each filter is the leading column of an index ((user_id, created_at), (token_id, created_at),
+ * (channel_id, created_at), (model_name, created_at)), the created_at index serves `since` and the newest-first
+ * order, and `afterId` is a range on the primary key. The type condition only narrows rows those indexes find.
+ */
+export async function selectLogRows(store: Store, filter: LogRowFilter): Promise<LogRow[]> {
+  const { logs } = store.tables;
+  const conditions: SQL[] = [inArray(logs.type, [...filter.types])];
+  if (filter.userIds !== undefined) conditions.push(inArray(logs.userId, [...filter.userIds]));
+  if (filter.tokenIds !== undefined) conditions.push(inArray(logs.tokenId, [...filter.tokenIds]));
+  if (filter.channelIds !== undefined) conditions.push(inArray(logs.channelId, [...filter.channelIds]));
+  if (filter.modelName !== undefined) conditions.push(eq(logs.modelName, filter.modelName));
+  if (filter.since !== undefined) conditions.push(gte(logs.createdAt, filter.since));
+  if (filter.afterId !== undefined) conditions.push(gt(logs.id, filter.afterId));
+  const query = store.db
+    .select()
+    .from(logs)
+    .where(and(...conditions));
+  const ordered =
+    filter.afterId !== undefined ? query.orderBy(asc(logs.id)) : query.orderBy(desc(logs.createdAt), desc(logs.id));
+  return ordered.limit(filter.limit);
+}
+
+/**
+ * The next `limit` rows after `afterId` in id order, unfiltered: a range on the primary key alone, so polling
+ * for new rows costs the same however many old rows a filter would match (`gateway logs --follow`).
+ */
+export async function selectLogRowsAfterId(store: Store, afterId: number, limit: number): Promise<LogRow[]> {
+  const { logs } = store.tables;
+  return store.db.select().from(logs).where(gt(logs.id, afterId)).orderBy(asc(logs.id)).limit(limit);
+}
+
+/** The largest log id so far (0 for an empty table): where following the log starts. */
+export async function selectLatestLogId(store: Store): Promise<number> {
+  const { logs } = store.tables;
+  const rows = await store.db.select({ latest: max(logs.id) }).from(logs);
+  return Number(rows[0]?.latest ?? 0);
+}
+
+/** Ids of every user with this exact username (removed users carry a suffix, so at most one). */
+export async function selectUserIdsByName(store: Store, username: string): Promise<number[]> {
+  const { users } = store.tables;
+  const rows = await store.db.select({ id: users.id }).from(users).where(eq(users.username, username));
+  return rows.map((row) => row.id);
+}
+
+/** Ids of every key with this name, removed keys included (names are unique per owner only). */
+export async function selectTokenIdsByName(store: Store, name: string): Promise<number[]> {
+  const { tokens } = store.tables;
+  const rows = await store.db.select({ id: tokens.id }).from(tokens).where(eq(tokens.name, name));
+  return rows.map((row) => row.id);
+}
+
+export async function selectChannelIdsByName(store: Store, name: string): Promise<number[]> {
+  const { channels } = store.tables;
+  const rows = await store.db.select({ id: channels.id }).from(channels).where(eq(channels.name, name));
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Deletes up to `limit` of the oldest rows created before `olderThan`, in the caller's transaction: the ids
+ * come from the created_at index, then go by primary key. Returns the number deleted.
+ */
+export async function deleteLogRowsBefore(store: Store, db: Db, olderThan: number, limit: number): Promise<number> {
+  const { logs } = store.tables;
+  const victims = await db
+    .select({ id: logs.id })
+    .from(logs)
+    .where(lt(logs.createdAt, olderThan))
+    .orderBy(asc(logs.createdAt))
+    .limit(limit);
+  if (victims.length === 0) return 0;
+  const deleted = await db
+    .delete(logs)
+    .where(inArray(logs.id, victims.map((row) => row.id)))
+    .returning({ id: logs.id });
+  return deleted.length;
+}
+
+/**
+ * Returns the pages freed by deletes to the file system (SQLite; the file is created with
+ * auto_vacuum = INCREMENTAL). PostgreSQL reuses the space through autovacuum, so nothing runs there.
+ */
+export async function reclaimFreePages(store: Store): Promise<void> {
+  if (store.dialect !== 'sqlite') return;
+  // Through the write gate, so it never runs inside another request's open transaction.
+  await store.write(() => store.query('PRAGMA incremental_vacuum'));
+}

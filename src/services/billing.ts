@@ -1,0 +1,280 @@
+/**
+ * Billing sessions (reliability.md G1, G2, G4 and 2.1): every relayed request reserves an estimate on its key
+ * and on the key's owner before anything is sent upstream, then settles to what it really cost when the
+ * response ends, or releases the hold when nothing reached the client. Exactly one hold per request id (a
+ * unique index), resolved exactly once (a conditional UPDATE on `state = 'open'`), at most one debit (a unique
+ * index on the ledger row), whatever the retries.
+ *
+ * The charge rule (README "Billing"): a settle charges the actual cost. When that is above the hold, the
+ * difference is taken from the free balance of key and owner if it is there (one conditional UPDATE each);
+ * otherwise — or when the upstream's usage had to be clamped — the charge stops at the hold and the rest is
+ * recorded as an `overrun` ledger row for the operator, never as a debt.
+ */
+import type { Clock } from '../clock.ts';
+import type { Db, Store } from '../db/client.ts';
+import {
+  chargeToken,
+  chargeUser,
+  findExpiredHolds,
+  holdOnToken,
+  holdOnUser,
+  insertHold,
+  insertLedgerEntry,
+  insertSystemLog,
+  resolveHold,
+} from '../db/repos/ledger.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Endpoint, Usage } from '../relay/types.ts';
+import { formatUsd, parseUsd } from './money.ts';
+import { chargeFor, type ModelPrice, type PriceBook, reservationFor } from './pricing.ts';
+import type { Settings } from './settings.ts';
+
+export interface BillingDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly prices: () => PriceBook;
+  readonly settings: () => Settings;
+  /** How long a hold may stay open before recovery releases it: the relay's total deadline plus a margin. */
+  readonly holdTtlMs: number;
+}
+
+export interface ReserveInput {
+  readonly requestId: string;
+  readonly userId: number;
+  readonly tokenId: number;
+  readonly tokenName: string;
+  /** The owner's name, for the refusal message (optional for callers outside the relay). */
+  readonly username?: string;
+  readonly group: string;
+  /** The requested (billed) model name. */
+  readonly model: string;
+  readonly endpoint: Endpoint;
+  /** The prompt estimate; called only for token-priced models. */
+  readonly promptTokens: () => number;
+  /** `max_tokens` (or its newer names) when the request set one. */
+  readonly maxOutputTokens: number | undefined;
+  /** Units of a per-call price (`n` images), 1 otherwise. */
+  readonly calls: number;
+}
+
+export interface Reservation {
+  readonly requestId: string;
+  readonly userId: number;
+  readonly tokenId: number;
+  readonly amount: number;
+  /** Undefined for an unpriced model served because `allow_unpriced_models` is on (free). */
+  readonly price: ModelPrice | undefined;
+  readonly multiplierPpm: number;
+  readonly calls: number;
+}
+
+export interface SettleInput {
+  readonly usage: Usage;
+  /** False when nothing reached the client: the hold is released in full (rule 2.4.3). */
+  readonly delivered: boolean;
+}
+
+export interface Settlement {
+  /** What the request was charged, micro-USD. */
+  readonly cost: number;
+  /** What the actual usage would cost; above `cost` only when an overrun was recorded. */
+  readonly listCost: number;
+  readonly hold: number;
+  readonly overrun: number;
+  readonly unpriced: boolean;
+  /** `settled`, `released`, or `already_resolved` (recovery got there first: nothing is charged). */
+  readonly state: 'settled' | 'released' | 'already_resolved';
+}
+
+/** Endpoints whose answer has no output tokens to reserve for. */
+const NO_OUTPUT_ENDPOINTS: ReadonlySet<Endpoint> = new Set(['embeddings', 'moderations', 'rerank']);
+
+export interface Billing {
+  /** Reserves on key and owner in one transaction; throws a GatewayError (nothing reserved) when either falls short. */
+  reserve(input: ReserveInput): Promise<Reservation>;
+  /** Settles (or releases) a reservation once; a second call is a no-op that charges nothing. */
+  settle(reservation: Reservation, input: SettleInput): Promise<Settlement>;
+  /** Releases open holds past their deadline (a crash or a lost settle); returns how many. */
+  recoverExpired(): Promise<number>;
+  /** Resolves when every settle started so far has finished (graceful shutdown). */
+  idle(): Promise<void>;
+}
+
+export function createBilling(deps: BillingDeps): Billing {
+  const { store, clock, logger } = deps;
+  const inFlight = new Set<Promise<unknown>>();
+
+  const track = <T>(promise: Promise<T>): Promise<T> => {
+    inFlight.add(promise);
+    void promise.then(
+      () => inFlight.delete(promise),
+      () => inFlight.delete(promise),
+    );
+    return promise;
+  };
+
+  const alertThreshold = (): number => {
+    try {
+      return parseUsd(deps.settings().quota_alert_threshold_usd, 'quota_alert_threshold_usd');
+    } catch {
+      return 0;
+    }
+  };
+
+  /** Records a quota alert when this charge took a balance from at or above the threshold to below it. */
+  const alertIfCrossed = async (
+    db: Db,
+    now: number,
+    account: { kind: 'user' | 'key'; userId: number; tokenId: number | null; after: number; charge: number },
+  ): Promise<void> => {
+    const threshold = alertThreshold();
+    if (threshold <= 0 || account.charge <= 0) return;
+    if (!(account.after < threshold && account.after + account.charge >= threshold)) return;
+    const what = account.kind === 'user' ? `user #${account.userId}'s balance` : `API key #${account.tokenId}'s remaining quota`;
+    await insertSystemLog(store, db, {
+      now,
+      userId: account.userId,
+      tokenId: account.tokenId,
+      content: `quota alert: ${what} fell below $${formatUsd(threshold)} (now $${formatUsd(account.after)})`,
+      other: { alert: 'quota', account: account.kind, threshold, remaining: account.after },
+    });
+  };
+
+  const reserve = async (input: ReserveInput): Promise<Reservation> => {
+    const settings = deps.settings();
+    const book = deps.prices();
+    const price = book.priceFor(input.model);
+    if (price === undefined && !settings.allow_unpriced_models) {
+      throw new GatewayError({
+        code: 'model_not_priced',
+        message: `model "${input.model}" has no price, so it cannot be billed; an operator sets one with: gateway price set ${input.model} --input USD --output USD (or serves unpriced models free with: gateway setting set allow_unpriced_models true)`,
+      });
+    }
+    const multiplierPpm = book.multiplierPpm(input.group);
+    let amount = 0;
+    if (price !== undefined) {
+      if (price.perCall !== undefined) {
+        amount = reservationFor(price, 0, 0, multiplierPpm, input.calls);
+      } else {
+        const allowance = NO_OUTPUT_ENDPOINTS.has(input.endpoint)
+          ? 0
+          : (input.maxOutputTokens ?? Math.min(settings.reserve_output_tokens, price.maxOutputTokens ?? Number.MAX_SAFE_INTEGER));
+        amount = reservationFor(price, input.promptTokens(), allowance, multiplierPpm);
+      }
+    }
+    const now = clock.now();
+    await store.transaction(async (db) => {
+      if (!(await holdOnUser(store, db, input.userId, amount))) {
+        throw new GatewayError({
+          code: 'insufficient_quota',
+          message: `the balance of the account that owns API key ${JSON.stringify(input.tokenName)} cannot cover this request ($${formatUsd(amount)} reserved for ${input.model}); top it up with: gateway user topup ${input.username ?? 'USER'} USD (or redeem a code)`,
+        });
+      }
+      if (!(await holdOnToken(store, db, input.tokenId, amount))) {
+        throw new GatewayError({
+          code: 'quota_exhausted',
+          message: `API key ${JSON.stringify(input.tokenName)} has not enough quota left for this request ($${formatUsd(amount)} reserved for ${input.model}); raise it with: gateway token update ${JSON.stringify(input.tokenName)} --quota USD, or ask for fewer max_tokens`,
+        });
+      }
+      if (!(await insertHold(store, db, { requestId: input.requestId, userId: input.userId, tokenId: input.tokenId, amount, now, expiresAt: now + deps.holdTtlMs }))) {
+        throw new GatewayError({ code: 'conflict', field: 'x-request-id', message: `request id ${input.requestId} was already used; send a new X-Request-Id for each request` });
+      }
+    });
+    return { requestId: input.requestId, userId: input.userId, tokenId: input.tokenId, amount, price, multiplierPpm, calls: input.calls };
+  };
+
+  const costOf = (reservation: Reservation, input: SettleInput): number => {
+    if (!input.delivered || reservation.price === undefined) return 0;
+    return chargeFor(reservation.price, input.usage, reservation.multiplierPpm, reservation.calls);
+  };
+
+  const settleOnce = async (reservation: Reservation, input: SettleInput): Promise<Settlement> => {
+    const listCost = costOf(reservation, input);
+    const unpriced = reservation.price === undefined;
+    return store.transaction(async (db) => {
+      const now = clock.now();
+      const state = input.delivered ? 'settled' : 'released';
+      const hold = await resolveHold(store, db, reservation.requestId, state, now);
+      if (hold === undefined) return { cost: 0, listCost, hold: reservation.amount, overrun: 0, unpriced, state: 'already_resolved' };
+      const base = { userId: hold.userId, tokenId: hold.tokenId, hold: hold.amount, requests: input.delivered ? 1 : 0 };
+      // Above the hold, more is taken only from money that is free, and never for usage that had to be clamped.
+      const mayExtend = listCost > hold.amount && !input.usage.clamped;
+      let cost = Math.min(listCost, hold.amount);
+      let user: { balance: number } | undefined;
+      let token: { balance: number | null } | undefined;
+      // Rows are always locked owner first, then key (as in reserve), so concurrent transactions on
+      // PostgreSQL cannot deadlock.
+      if (mayExtend) {
+        const userResult = await chargeUser(store, db, { ...base, charge: listCost }, now);
+        if (userResult !== undefined) {
+          const tokenResult = hold.tokenId === null ? { balance: null } : await chargeToken(store, db, { ...base, tokenId: hold.tokenId, charge: listCost }, now);
+          if (tokenResult !== undefined) {
+            cost = listCost;
+            user = userResult;
+            token = tokenResult;
+          } else {
+            // The key cannot cover the difference: undo the owner's side by the opposite deltas (same
+            // transaction), then charge no more than the hold below.
+            await chargeUser(store, db, { userId: hold.userId, tokenId: hold.tokenId, hold: -hold.amount, charge: -listCost, requests: -base.requests }, now);
+          }
+        }
+      }
+      if (user === undefined) {
+        user = await chargeUser(store, db, { ...base, charge: cost }, now);
+        token = hold.tokenId === null ? { balance: null } : await chargeToken(store, db, { ...base, tokenId: hold.tokenId, charge: cost }, now);
+      }
+      const overrun = listCost - cost;
+      if (cost > 0) {
+        await insertLedgerEntry(store, db, { kind: 'debit', externalId: reservation.requestId, userId: hold.userId, tokenId: hold.tokenId, amount: cost, note: '', now });
+      }
+      if (overrun > 0) {
+        await insertLedgerEntry(store, db, {
+          kind: 'overrun',
+          externalId: reservation.requestId,
+          userId: hold.userId,
+          tokenId: hold.tokenId,
+          amount: overrun,
+          note: input.usage.clamped ? 'upstream usage was clamped' : 'usage above the hold and the free balance',
+          now,
+        });
+      }
+      if (user !== undefined) await alertIfCrossed(db, now, { kind: 'user', userId: hold.userId, tokenId: null, after: user.balance, charge: cost });
+      if (token?.balance !== null && token !== undefined && hold.tokenId !== null) {
+        await alertIfCrossed(db, now, { kind: 'key', userId: hold.userId, tokenId: hold.tokenId, after: token.balance, charge: cost });
+      }
+      return { cost, listCost, hold: hold.amount, overrun, unpriced, state };
+    });
+  };
+
+  return {
+    reserve,
+    settle: (reservation, input) => track(settleOnce(reservation, input)),
+    async recoverExpired() {
+      let released = 0;
+      for (;;) {
+        const expired = await findExpiredHolds(store, clock.now(), 500);
+        if (expired.length === 0) return released;
+        for (const row of expired) {
+          const done = await store.transaction(async (db) => {
+            const now = clock.now();
+            const hold = await resolveHold(store, db, row.requestId, 'expired', now);
+            if (hold === undefined) return false;
+            const move = { userId: hold.userId, hold: hold.amount, charge: 0, requests: 0 };
+            await chargeUser(store, db, { ...move, tokenId: hold.tokenId }, now);
+            if (hold.tokenId !== null) await chargeToken(store, db, { ...move, tokenId: hold.tokenId }, now);
+            return true;
+          });
+          if (done) {
+            released++;
+            logger.warn('released an expired hold', { requestId: row.requestId, userId: row.userId, tokenId: row.tokenId, amount: row.amount });
+          }
+        }
+      }
+    },
+    async idle() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+  };
+}
