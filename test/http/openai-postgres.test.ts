@@ -3,6 +3,7 @@
  * auto-disable read and write through the PostgreSQL store exactly as they do on SQLite.
  */
 import { afterAll, beforeEach, expect, test } from 'bun:test';
+import { eq } from 'drizzle-orm';
 import { type RelayHarness, splitSse, startRelayHarness } from '../helpers/relay-harness.ts';
 
 const harness: RelayHarness = await startRelayHarness({ dialect: 'postgres' });
@@ -52,4 +53,24 @@ test('auto-disable writes through PostgreSQL and the channel leaves routing', as
   harness.reset();
   expect((await harness.post('/v1/chat/completions', { model: 'pg-dead-model', messages: [{ role: 'user', content: 'hi' }] })).status).toBe(200);
   expect(harness.mock.requests).toHaveLength(1);
+});
+
+test('B1 on PostgreSQL: 300 concurrent requests against a key with quota for exactly 100 calls', async () => {
+  await harness.deps.prices.set('pg-per-call', { perCall: '0.000001' });
+  await harness.addChannel({ name: 'pg-per-call', models: ['pg-per-call'], modelMapping: { 'pg-per-call': 'mock/first-byte-delay-ms=20' } });
+  const { user } = await harness.deps.users.create({ username: 'pg-payer', quotaUsd: '1' });
+  const created = await harness.deps.tokens.create({ name: 'pg-budget', user: user.username, quotaUsd: '0.0001' });
+  await harness.reload();
+  const responses = await Promise.all(
+    Array.from({ length: 300 }, () => harness.post('/v1/chat/completions', { model: 'pg-per-call', messages: [{ role: 'user', content: 'hi' }] }, { key: created.key })),
+  );
+  const statuses = responses.map((response) => response.status);
+  await Promise.all(responses.map((response) => response.arrayBuffer()));
+  expect(statuses.filter((status) => status === 200)).toHaveLength(100);
+  expect(statuses.filter((status) => status === 429)).toHaveLength(200);
+  expect(harness.mock.requests).toHaveLength(100);
+  expect((await harness.checkLedger()).problems).toEqual([]);
+  const { tokens } = harness.deps.store.tables;
+  const [token] = await harness.deps.store.db.select().from(tokens).where(eq(tokens.id, created.token.id));
+  expect(token).toMatchObject({ balance: 0, held: 0, usedAmount: 100 });
 });
