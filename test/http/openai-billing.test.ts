@@ -297,3 +297,40 @@ describe('failures and cut streams', () => {
     expect(credits).toHaveLength(1);
   });
 });
+
+describe('the store and the log', () => {
+  test('P5: when the ledger cannot be written the request is refused (503, Retry-After) before any upstream call', async () => {
+    const who = await payer('1');
+    await store.query('ALTER TABLE holds RENAME TO holds_away');
+    try {
+      const response = await chat('billed', who.key);
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('1');
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('database_unavailable');
+      expect(harness.mock.requests).toHaveLength(0);
+    } finally {
+      await store.query('ALTER TABLE holds_away RENAME TO holds');
+    }
+    expect(await balances(who)).toMatchObject({ user: 1_000_000, userHeld: 0 });
+  });
+
+  test('request bodies are logged only when the operator turns it on, cut and redacted', async () => {
+    const who = await payer('1');
+    await chat('billed', who.key, { user: 'first' }).then((response) => response.arrayBuffer());
+    await harness.setSetting('log_bodies_enabled', 'true');
+    try {
+      const secret = `sk-${'a'.repeat(48)}`;
+      await chat('billed', who.key, { user: secret, metadata: { note: 'x'.repeat(10_000) } }).then((response) => response.arrayBuffer());
+    } finally {
+      await harness.setSetting('log_bodies_enabled', 'false');
+    }
+    await harness.waitForOutcomes(2);
+    await harness.server.relay.logWriter.flush();
+    const rows = await store.db.select().from(logs).where(eq(logs.tokenId, who.tokenId));
+    expect(rows.map((row) => row.content === '')).toEqual([true, false]);
+    const logged = rows[1]?.content ?? '';
+    expect(logged).toContain('"model":"billed"');
+    expect(logged).not.toContain('a'.repeat(48));
+    expect(new TextEncoder().encode(logged).byteLength).toBeLessThanOrEqual(4096 + 64);
+  });
+});
