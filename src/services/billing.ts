@@ -28,6 +28,7 @@ import type { Logger } from '../log/logger.ts';
 import type { Endpoint, Usage } from '../relay/types.ts';
 import { formatUsd, parseUsd } from './money.ts';
 import { chargeFor, type ModelPrice, type PriceBook, reservationFor } from './pricing.ts';
+import { createGroupCommitter } from './group-commit.ts';
 import type { Settings } from './settings.ts';
 
 export interface BillingDeps {
@@ -105,6 +106,7 @@ export interface Billing {
 export function createBilling(deps: BillingDeps): Billing {
   const { store, clock, logger } = deps;
   const inFlight = new Set<Promise<unknown>>();
+  const committer = createGroupCommitter(store);
 
   const track = <T>(promise: Promise<T>): Promise<T> => {
     inFlight.add(promise);
@@ -164,24 +166,37 @@ export function createBilling(deps: BillingDeps): Billing {
         amount = reservationFor(price, input.promptTokens(), allowance, multiplierPpm);
       }
     }
-    const now = clock.now();
-    await store.transaction(async (db) => {
-      if (!(await holdOnUser(store, db, input.userId, amount))) {
-        throw new GatewayError({
-          code: 'insufficient_quota',
-          message: `the balance of the account that owns API key ${JSON.stringify(input.tokenName)} cannot cover this request ($${formatUsd(amount)} reserved for ${input.model}); top it up with: gateway user topup ${input.username ?? 'USER'} USD (or redeem a code)`,
-        });
-      }
+    // Refusals are returned, not thrown, so a refused reservation never rolls back the others that share
+    // its transaction (group commit); a hold taken before a refusal is given back by the opposite delta.
+    const refusal = await committer.submit(async (db): Promise<'owner' | 'key' | 'request-id' | undefined> => {
+      const now = clock.now();
+      if (!(await holdOnUser(store, db, input.userId, amount))) return 'owner';
       if (!(await holdOnToken(store, db, input.tokenId, amount))) {
-        throw new GatewayError({
-          code: 'quota_exhausted',
-          message: `API key ${JSON.stringify(input.tokenName)} has not enough quota left for this request ($${formatUsd(amount)} reserved for ${input.model}); raise it with: gateway token update ${JSON.stringify(input.tokenName)} --quota USD, or ask for fewer max_tokens`,
-        });
+        await holdOnUser(store, db, input.userId, -amount);
+        return 'key';
       }
       if (!(await insertHold(store, db, { requestId: input.requestId, userId: input.userId, tokenId: input.tokenId, amount, now, expiresAt: now + deps.holdTtlMs }))) {
-        throw new GatewayError({ code: 'conflict', field: 'x-request-id', message: `request id ${input.requestId} was already used; send a new X-Request-Id for each request` });
+        await holdOnToken(store, db, input.tokenId, -amount);
+        await holdOnUser(store, db, input.userId, -amount);
+        return 'request-id';
       }
+      return undefined;
     });
+    if (refusal === 'owner') {
+      throw new GatewayError({
+        code: 'insufficient_quota',
+        message: `the balance of the account that owns API key ${JSON.stringify(input.tokenName)} cannot cover this request ($${formatUsd(amount)} reserved for ${input.model}); top it up with: gateway user topup ${input.username ?? 'USER'} USD (or redeem a code)`,
+      });
+    }
+    if (refusal === 'key') {
+      throw new GatewayError({
+        code: 'quota_exhausted',
+        message: `API key ${JSON.stringify(input.tokenName)} has not enough quota left for this request ($${formatUsd(amount)} reserved for ${input.model}); raise it with: gateway token update ${JSON.stringify(input.tokenName)} --quota USD, or ask for fewer max_tokens`,
+      });
+    }
+    if (refusal === 'request-id') {
+      throw new GatewayError({ code: 'conflict', field: 'x-request-id', message: `ledger id ${input.requestId} was already used` });
+    }
     return { requestId: input.requestId, userId: input.userId, tokenId: input.tokenId, amount, price, multiplierPpm, calls: input.calls };
   };
 
@@ -193,7 +208,7 @@ export function createBilling(deps: BillingDeps): Billing {
   const settleOnce = async (reservation: Reservation, input: SettleInput): Promise<Settlement> => {
     const listCost = costOf(reservation, input);
     const unpriced = reservation.price === undefined;
-    return store.transaction(async (db) => {
+    return committer.submit(async (db): Promise<Settlement> => {
       const now = clock.now();
       const state = input.delivered ? 'settled' : 'released';
       const hold = await resolveHold(store, db, reservation.requestId, state, now);

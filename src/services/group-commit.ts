@@ -1,0 +1,76 @@
+/**
+ * Group commit for the ledger's per-request transactions. On SQLite every write transaction of the process
+ * runs one after another anyway (one connection, one writer), and a commit — writing the WAL — costs more
+ * than the statements inside it. So jobs submitted while a transaction runs wait and then share the next
+ * one: no job waits longer than one transaction, and under load each commit carries many requests.
+ *
+ * A job must not throw for an expected outcome (a refused reservation returns its refusal). If a batch does
+ * throw, it rolls back as a whole and each of its jobs runs again alone, so one bad job never fails the others.
+ *
+ * On PostgreSQL jobs run in their own transactions, concurrently: row locks already let unrelated accounts
+ * proceed in parallel, and a batch there could deadlock with another node's batch.
+ */
+import type { Db, Store } from '../db/client.ts';
+
+/** Jobs per shared transaction at most, so one commit never holds the writer for long. */
+const MAX_BATCH = 256;
+
+interface Job {
+  run(db: Db): Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+export interface GroupCommitter {
+  submit<T>(run: (db: Db) => Promise<T>): Promise<T>;
+}
+
+export function createGroupCommitter(store: Store): GroupCommitter {
+  if (store.dialect !== 'sqlite') return { submit: (run) => store.transaction(run) };
+  let queue: Job[] = [];
+  let draining = false;
+
+  const runAlone = async (job: Job): Promise<void> => {
+    await store.transaction((db) => job.run(db)).then(job.resolve, job.reject);
+  };
+
+  const drain = async (): Promise<void> => {
+    draining = true;
+    try {
+      while (queue.length > 0) {
+        const batch = queue.slice(0, MAX_BATCH);
+        queue = queue.slice(batch.length);
+        if (batch.length === 1) {
+          await runAlone(batch[0] as Job);
+          continue;
+        }
+        let results: unknown[] | undefined;
+        try {
+          results = await store.transaction(async (db) => {
+            const values: unknown[] = [];
+            for (const job of batch) values.push(await job.run(db));
+            return values;
+          });
+        } catch {
+          results = undefined;
+        }
+        if (results === undefined) {
+          for (const job of batch) await runAlone(job);
+        } else {
+          for (const [index, job] of batch.entries()) job.resolve(results[index]);
+        }
+      }
+    } finally {
+      draining = false;
+    }
+  };
+
+  return {
+    submit<T>(run: (db: Db) => Promise<T>): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        queue.push({ run, resolve: resolve as (value: unknown) => void, reject });
+        if (!draining) void drain();
+      });
+    },
+  };
+}
