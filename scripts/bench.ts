@@ -6,8 +6,10 @@
  * - the upstream (scripts/bench/upstream.ts): OpenAI chat completions, instant or realistic (20 ms to the first
  *   byte, 20 chunks 5 ms apart), chosen by the model name;
  * - the gateway, `bun cli/main.ts serve` on a temporary SQLite data directory, with a channel to the upstream
- *   added by `gateway channel add … --allow-private` and a key from `gateway token create`: authentication,
- *   routing, usage metering and logging all on (at GATEWAY_LOG_LEVEL=warn by default, so that the access log
+ *   added by `gateway channel add … --allow-private`, a real price for every bench model (`gateway price set`),
+ *   a key from `gateway token create` and its owner's balance topped up (`gateway user topup`): authentication,
+ *   routing, billing (reserve on the key and its owner before the upstream call, settle after), usage metering
+ *   and the request log all on, as in production (at GATEWAY_LOG_LEVEL=warn by default, so that the access log
  *   line is not what is measured; `--log-level info` turns it on);
  * - the bare proxy (scripts/bench/bare-proxy.ts): Bun.serve + fetch, body passed through as it is.
  *
@@ -15,7 +17,9 @@
  * per second, p50/p99 latency, (streams) time to first byte and server CPU time per request, for the bare proxy
  * and the gateway, and the gateway's as ratios to the bare proxy's. Last, a fresh gateway (and a fresh bare
  * proxy) hold 1 000 slow streams while their resident memory is read from /proc. Targets are printed next to
- * the figures, never asserted. About 2¼ minutes on 2 cores.
+ * the figures, never asserted. A failed request is never just timed: one request of each kind is sent to both
+ * servers before anything is measured (a refusal stops the run with its answer), failures during the run are
+ * counted and reported, and any failed gateway request makes the run exit with 1. About 2¼ minutes on 2 cores.
  *
  *   bun run bench [--duration 3] [--rounds 3] [--warmup 1] [--streams 1000] [--only TEXT] [--log-level warn]
  *                 [--binary dist/gateway] [--cpu-prof] [--json]
@@ -31,7 +35,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir, type as osType, release } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { emptySamples, type LoadResult, measureInto, runLoad, type Samples, summarize } from './bench/load.ts';
+import { emptySamples, type LoadResult, measureInto, probe, runLoad, type Samples, summarize } from './bench/load.ts';
 import { freePort, memoryOf, openFileLimits, removeAtExit, spawnServer, stopAll, stopAllOnSignals, stopChild, track, drain, waitForHttp } from './bench/processes.ts';
 import { summarizeProfiles } from './bench/profile.ts';
 import { buildReport, type Cell, cellName, type MemoryRun, renderMarkdown, TARGETS } from './bench/report.ts';
@@ -63,6 +67,14 @@ if (!(durationS > 0) || !(warmupS >= 0) || !Number.isInteger(streamCount) || str
 }
 /** The short re-warm of every round after the first: the workers ramp up again, the connections are already open. */
 const ROUND_WARMUP_MS = 200;
+
+/** USD per 1M input / output tokens set for every bench model: billing runs as it does for a priced model. */
+const BENCH_PRICE = { input: '2.5', output: '10' } as const;
+/**
+ * Credited to the key's owner before the run. At BENCH_PRICE a bench request reserves under $0.001 (a prompt of
+ * about 30 tokens and max_tokens 64), so this covers a billion requests: no run comes near running out.
+ */
+const BENCH_BALANCE_USD = '1000000';
 
 /** Bun's fetch sends at most this many requests at once by default; the client needs more for the memory check. */
 const CLIENT_MAX_HTTP_REQUESTS = '4096';
@@ -179,9 +191,14 @@ async function main(): Promise<void> {
     'channel', 'add', '--name', 'bench', '--type', 'openai', '--base-url', upstreamUrl, '--key', 'sk-bench-upstream',
     '--models', BENCH_MODELS.join(','), '--allow-private', `127.0.0.1:${upstream.port}`, '--json',
   ]);
-  const token = (await cli(dataEnv, ['token', 'create', '--name', 'bench', '--json'])) as { key?: unknown };
-  if (typeof token.key !== 'string') throw new Error('gateway token create --json printed no key');
+  for (const model of BENCH_MODELS) {
+    await cli(dataEnv, ['price', 'set', model, '--input', BENCH_PRICE.input, '--output', BENCH_PRICE.output, '--json']);
+  }
+  const token = (await cli(dataEnv, ['token', 'create', '--name', 'bench', '--json'])) as { key?: unknown; username?: unknown };
+  if (typeof token.key !== 'string' || typeof token.username !== 'string') throw new Error('gateway token create --json printed no key or owner');
   const key = token.key;
+  const owner = token.username;
+  await cli(dataEnv, ['user', 'topup', owner, BENCH_BALANCE_USD, '--json']);
 
   const profileDir = values['cpu-prof'] ? mkdtempSync(join(tmpdir(), 'gateway-bench-profile-')) : undefined;
   const cells: Cell[] = [];
@@ -192,6 +209,13 @@ async function main(): Promise<void> {
   if (plan.length > 0) {
     const gateway = await startGateway(dataEnv, { cpuProfDir: profileDir });
     const bare = await startBareProxy(upstreamUrl);
+    const kinds = new Set(plan.map((cell) => `${cell.upstream}/${cell.stream}`));
+    for (const kind of kinds) {
+      const [upstreamKind, stream] = kind.split('/');
+      for (const server of [bare, gateway]) {
+        await probe({ url: `${server.url}/v1/chat/completions`, key, model: `bench-${upstreamKind}`, stream: stream === 'true' });
+      }
+    }
     for (const [index, cell] of plan.entries()) {
       const model = cell.upstream === 'instant' ? 'bench-instant' : 'bench-realistic';
       const samples = new Map<Server, Samples>([
@@ -244,7 +268,8 @@ async function main(): Promise<void> {
   if (selected('memory')) {
     const hold = async (server: Server, label: string, isGateway: boolean, shipped: boolean): Promise<MemoryRun> => {
       // A short warm-up so that the idle figure is a warm server's, as in production.
-      await runLoad({ url: `${server.url}/v1/chat/completions`, key, model: 'bench-instant', stream: true, concurrency: 8, durationMs: 1000, warmupMs: 0 });
+      const warmup = await runLoad({ url: `${server.url}/v1/chat/completions`, key, model: 'bench-instant', stream: true, concurrency: 8, durationMs: 1000, warmupMs: 0 });
+      if (warmup.failures > 0) progress(`  ${warmup.failures} warm-up requests to the ${label} FAILED (${warmup.firstFailure})`);
       await Bun.sleep(200);
       progress(`Holding ${streamCount} slow streams through the ${label}…`);
       const result = await holdStreams({
@@ -258,7 +283,7 @@ async function main(): Promise<void> {
       });
       progress(`  ${result.opened}/${result.requested} open after ${(result.openMs / 1000).toFixed(1)} s; RSS idle ${result.idleRssMb.toFixed(1)} MB, peak ${result.peakRssMb.toFixed(1)} MB`);
       await stopChild(server.child);
-      return { label, gateway: isGateway, shipped, result };
+      return { label, gateway: isGateway, shipped, warmup, result };
     };
     memory.push(await hold(await startGateway(dataEnv), 'gateway', true, true));
     const shipped = memory[0];
@@ -276,6 +301,13 @@ async function main(): Promise<void> {
     memory.push(await hold(await startBareProxy(upstreamUrl, { BUN_CONFIG_MAX_HTTP_REQUESTS: RAISED_MAX_HTTP_REQUESTS }), `bare proxy (BUN_CONFIG_MAX_HTTP_REQUESTS=${RAISED_MAX_HTTP_REQUESTS})`, false, false));
   }
 
+  // What the ledger says the run cost: proof that every answered gateway request went through billing.
+  const billed = (await cli(dataEnv, ['user', 'show', owner, '--json'])) as { requestCount?: unknown; usedUsd?: unknown; balanceUsd?: unknown };
+  notes.push(
+    `Billing: the ledger charged ${owner} $${String(billed.usedUsd)} for ${String(billed.requestCount)} requests ` +
+      `(topped up with $${BENCH_BALANCE_USD}; $${String(billed.balanceUsd)} left).`,
+  );
+
   const limits = openFileLimits();
   const report = buildReport({
     environment: {
@@ -287,7 +319,17 @@ async function main(): Promise<void> {
       loadAverageAtStart: loadAtStart,
       elapsedS: Math.round((performance.now() - started) / 1000),
     },
-    settings: { durationS, rounds, warmupS, streams: streamCount, logLevel: values['log-level'], binary: values.binary ?? 'bun cli/main.ts', only: values.only ?? '' },
+    settings: {
+      durationS,
+      rounds,
+      warmupS,
+      streams: streamCount,
+      logLevel: values['log-level'],
+      binary: values.binary ?? 'bun cli/main.ts',
+      only: values.only ?? '',
+      priceInput: BENCH_PRICE.input,
+      priceOutput: BENCH_PRICE.output,
+    },
     cells,
     memory,
     notes,
@@ -302,6 +344,12 @@ async function main(): Promise<void> {
     if (profile !== undefined) process.stdout.write(`\n${profile.markdown}`);
   }
   progress(`Done in ${report.environment.elapsedS} s.`);
+  const { gateway: gatewayFailed, bare: bareFailed } = report.failedRequests;
+  if (bareFailed > 0) progress(`WARNING: ${bareFailed} bare-proxy requests failed (see the notes).`);
+  if (gatewayFailed > 0) {
+    progress(`bench FAILED: ${gatewayFailed} gateway requests failed (see the Errors column and the notes); its figures are not a measurement.`);
+    process.exitCode = 1;
+  }
 }
 
 try {

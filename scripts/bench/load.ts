@@ -1,7 +1,9 @@
 /**
  * The benchmark's load generator: `concurrency` workers, each sending one chat request after another on a
  * kept-alive connection for a fixed time (closed loop), after a warm-up whose samples are thrown away.
- * Requests still running when the window closes are waited for and counted.
+ * Requests still running when the window closes are waited for and counted. Every request that fails (a non-200
+ * status, a body without usage, a stream that does not end with [DONE]) is counted, warm-up included: a
+ * refusal is fast, and timing refusals would make a broken gateway look quick.
  * Latency is from the call to the last body byte; time to first byte from the call to the first body chunk
  * (for a stream: the first SSE event, not just the headers).
  */
@@ -22,6 +24,7 @@ export interface LoadOptions {
 
 export interface LoadResult {
   readonly requests: number;
+  /** Failed requests, warm-up included. */
   readonly failures: number;
   /** First failure seen, for the report. */
   readonly firstFailure: string | undefined;
@@ -60,8 +63,16 @@ interface Sample {
   ttfbMs: number;
 }
 
+function requestInit(options: Pick<LoadOptions, 'key' | 'model' | 'stream'>): RequestInit {
+  return {
+    method: 'POST',
+    headers: { authorization: `Bearer ${options.key}`, 'content-type': 'application/json' },
+    body: chatBody(options.model, options.stream),
+  };
+}
+
 /** One request; resolves with its timings or throws with what went wrong. */
-async function once(options: LoadOptions, init: RequestInit): Promise<Sample> {
+async function once(options: Pick<LoadOptions, 'url' | 'stream'>, init: RequestInit): Promise<Sample> {
   const sent = performance.now();
   const response = await fetch(options.url, init);
   if (!options.stream) {
@@ -88,6 +99,7 @@ async function once(options: LoadOptions, init: RequestInit): Promise<Sample> {
 export interface Samples {
   readonly latencies: number[];
   readonly ttfbs: number[];
+  /** Failed requests, warm-up included. */
   failures: number;
   firstFailure: string | undefined;
   /** Requests that completed inside a measured window (the ones finishing after it are timed, not counted). */
@@ -107,11 +119,7 @@ export function emptySamples(): Samples {
  * and goes weighs on both alike.
  */
 export async function measureInto(into: Samples, options: LoadOptions): Promise<void> {
-  const init: RequestInit = {
-    method: 'POST',
-    headers: { authorization: `Bearer ${options.key}`, 'content-type': 'application/json' },
-    body: chatBody(options.model, options.stream),
-  };
+  const init = requestInit(options);
   let recording = false;
   let until = performance.now() + options.warmupMs;
 
@@ -124,7 +132,6 @@ export async function measureInto(into: Samples, options: LoadOptions): Promise<
         into.latencies.push(sample.latencyMs);
         into.ttfbs.push(sample.ttfbMs);
       } catch (error) {
-        if (!recording) continue;
         into.failures += 1;
         into.firstFailure ??= error instanceof Error ? error.message : String(error);
         // A refusing server must not turn the loop into a busy spin.
@@ -159,6 +166,19 @@ export function summarize(samples: Samples): LoadResult {
     ttfbP99Ms: percentile(ttfbs, 0.99),
     serverCpuUs: latencies.length === 0 ? Number.NaN : (samples.cpuMs * 1000) / latencies.length,
   };
+}
+
+/**
+ * One request, before anything is measured: a server that refuses the bench's requests (an unpriced model, an
+ * empty balance, a wrong key) stops the run at once with its answer, instead of being timed.
+ */
+export async function probe(options: Pick<LoadOptions, 'url' | 'key' | 'model' | 'stream'>): Promise<void> {
+  try {
+    await once(options, requestInit(options));
+  } catch (error) {
+    const kind = options.stream ? 'stream' : 'non-stream';
+    throw new Error(`a ${kind} ${options.model} request to ${options.url} failed before the run: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {

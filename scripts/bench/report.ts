@@ -29,6 +29,8 @@ export interface MemoryRun {
   readonly label: string;
   readonly gateway: boolean;
   readonly shipped: boolean;
+  /** The short stream load that warms the server up before the streams are held. */
+  readonly warmup: LoadResult;
   readonly result: HoldResult;
 }
 
@@ -45,6 +47,8 @@ export interface Report {
   readonly memory: readonly MemoryRun[];
   readonly verdicts: readonly Verdict[];
   readonly notes: readonly string[];
+  /** Requests that failed on each side, warm-ups and held streams included; any on the gateway fails the run. */
+  readonly failedRequests: { readonly gateway: number; readonly bare: number };
 }
 
 export interface Ratios {
@@ -127,7 +131,16 @@ export function buildReport(input: {
   notes: readonly string[];
 }): Report {
   const cells = input.cells.map((cell) => ({ ...cell, ratios: ratiosOf(cell) }));
-  return { ...input, cells, verdicts: verdicts(cells, input.memory) };
+  return { ...input, cells, verdicts: verdicts(cells, input.memory), failedRequests: failedRequests(input.cells, input.memory) };
+}
+
+function failedRequests(cells: readonly Cell[], memory: readonly MemoryRun[]): Report['failedRequests'] {
+  const ofMemory = (gateway: boolean): number =>
+    memory.filter((run) => run.gateway === gateway).reduce((sum, run) => sum + run.warmup.failures + run.result.failed, 0);
+  return {
+    gateway: cells.reduce((sum, cell) => sum + cell.gateway.failures, 0) + ofMemory(true),
+    bare: cells.reduce((sum, cell) => sum + cell.bare.failures, 0) + ofMemory(false),
+  };
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[], align: readonly ('l' | 'r')[]): string {
@@ -140,9 +153,19 @@ export function renderMarkdown(report: Report): string {
   const env = report.environment;
   out.push(
     `Bun ${env.bun} on ${env.cpus} × ${env.cpu}, ${env.os}. Each cell: ${report.settings.durationS} s per server in ${report.settings.rounds} ` +
-      `alternating rounds after a ${report.settings.warmupS} s warm-up. Gateway on SQLite at log level ${report.settings.logLevel}; ` +
+      `alternating rounds after a ${report.settings.warmupS} s warm-up. Gateway on SQLite at log level ${report.settings.logLevel}, ` +
+      `with billing (models priced at $${report.settings.priceInput} / $${report.settings.priceOutput} per 1M input / output tokens: ` +
+      `every request reserved on its key and owner, then settled) and the request log on; ` +
       `client, upstream and server share the machine. p50/p99 are latencies to the last byte; TTFB is the first body byte.`,
   );
+  const { gateway: gatewayFailed, bare: bareFailed } = report.failedRequests;
+  if (gatewayFailed > 0 || bareFailed > 0) {
+    out.push(
+      '',
+      `**❌ ${gatewayFailed} gateway and ${bareFailed} bare-proxy requests FAILED: the figures time failures as well as answers ` +
+        `and are not a measurement of the gateway; the notes below give the first error of each cell.**`,
+    );
+  }
   if (report.cells.length > 0) {
     out.push('');
     const rows = report.cells.map((cell) => {
@@ -204,7 +227,10 @@ export function renderMarkdown(report: Report): string {
       .filter((side) => cell[side].failures > 0)
       .map((side) => `${side} ${cellName(cell)}: ${cell[side].failures} failed requests, first: ${cell[side].firstFailure ?? '?'}`),
   );
-  const memoryFailures = report.memory.filter((run) => run.result.failed > 0).map((run) => `${run.label}: ${run.result.failed} streams failed, first: ${run.result.firstFailure ?? '?'}`);
+  const memoryFailures = report.memory.flatMap((run) => [
+    ...(run.warmup.failures > 0 ? [`${run.label} warm-up: ${run.warmup.failures} failed requests, first: ${run.warmup.firstFailure ?? '?'}`] : []),
+    ...(run.result.failed > 0 ? [`${run.label}: ${run.result.failed} streams failed, first: ${run.result.firstFailure ?? '?'}`] : []),
+  ]);
   const notes = [...report.notes, ...failures, ...memoryFailures];
   if (notes.length > 0) {
     out.push('', '**Notes**', '');

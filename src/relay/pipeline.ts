@@ -1,7 +1,9 @@
 /**
- * The relay pipeline for OpenAI-shaped requests: choose a channel, build the upstream request with the
- * channel's adapter, dispatch it, fail over while nothing has reached the client, then hand the answer back
- * (streamed chunk by chunk, or whole) and report one outcome.
+ * The relay pipeline for OpenAI-shaped requests: choose a channel, reserve the request's cost (the billing
+ * session), build the upstream request with the channel's adapter, dispatch it, fail over while nothing has
+ * reached the client, then hand the answer back (streamed chunk by chunk by stream/relay-stream.ts, or whole by
+ * whole-answer.ts), settle, and report one outcome. The error for a request no attempt answered is chosen in
+ * failure.ts.
  *
  * Failover rules (reliability.md G9, 2.5): at most 1 + retry_times attempts, never the same channel or key
  * twice, only before the first byte is written to the client; the decision reads UpstreamError fields and the
@@ -13,23 +15,23 @@ import type { Logger } from '../log/logger.ts';
 import { cutToBytes, redact } from '../security/redact.ts';
 import type { Billing, Reservation } from '../services/billing.ts';
 import { parseStatusRanges, type Settings, statusInRanges } from '../services/settings.ts';
-import { countText, estimatePromptTokens } from '../tokenizer/count.ts';
+import { estimatePromptTokens } from '../tokenizer/count.ts';
 import type { Dispatcher, DispatchResponse } from './dispatch.ts';
 import { readBodyText } from './dispatch.ts';
 import { isUpstreamError, UpstreamError } from './errors.ts';
+import { type FailedAttempt, failureFor, type OutcomeBase, unanswered } from './failure.ts';
 import type { ChannelHealth } from './health.ts';
-import { type AttemptRecord, emptyUsage, type OutcomeSink, type RelayOutcome } from './outcome.ts';
+import type { AttemptRecord, OutcomeSink, RelayOutcome } from './outcome.ts';
 import { adapterFor } from './providers/registry.ts';
 import type { Router } from './router.ts';
 import { openRelayStream } from './stream/relay-stream.ts';
 import type { ChannelTarget, ProviderAdapter, RelayRequest, Usage } from './types.ts';
+import { answerWhole } from './whole-answer.ts';
 
 /** Error bodies from upstreams are read up to this size (then redacted and cut by the adapter). */
 const ERROR_BODY_BYTES = 8 * 1024;
 /** Channels skipped because their type cannot serve the endpoint; they do not use up retries. */
 const MAX_SKIPPED_CHANNELS = 32;
-/** Non-stream JSON answers are read whole (to find usage); bigger ones are an upstream fault. */
-const MAX_JSON_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 export interface PipelineDeps {
   readonly router: Router;
@@ -57,11 +59,6 @@ export interface RelayCaller {
   readonly pinnedChannelId: number | undefined;
   readonly clientIp: string | undefined;
   readonly affinityKey: string | undefined;
-}
-
-interface FailedAttempt {
-  readonly error: UpstreamError;
-  readonly target: ChannelTarget;
 }
 
 export function createPipeline(deps: PipelineDeps) {
@@ -143,10 +140,6 @@ export function createPipeline(deps: PipelineDeps) {
         return promptEstimate;
       };
 
-      type OutcomeBase = Omit<
-        RelayOutcome,
-        'status' | 'endState' | 'errorCode' | 'usage' | 'partial' | 'latencyMs' | 'firstTokenMs' | 'outputDelivered' | 'cost' | 'billing'
-      >;
       const baseOutcome = (): OutcomeBase => ({
         requestId: caller.requestId,
         ledgerId,
@@ -351,29 +344,6 @@ export function createPipeline(deps: PipelineDeps) {
   };
 }
 
-/** The outcome of a request that got no answer: nothing delivered, no usage, nothing charged. */
-function unanswered(
-  base: Omit<RelayOutcome, 'status' | 'endState' | 'errorCode' | 'usage' | 'partial' | 'latencyMs' | 'firstTokenMs' | 'outputDelivered' | 'cost' | 'billing'>,
-  status: number,
-  errorCode: string,
-  endState: 'failed_before_output' | 'client_gone',
-  startedAt: number,
-): RelayOutcome {
-  return {
-    ...base,
-    status,
-    endState,
-    errorCode,
-    usage: emptyUsage(false),
-    partial: false,
-    outputDelivered: false,
-    cost: 0,
-    billing: undefined,
-    latencyMs: Math.round(performance.now() - startedAt),
-    firstTokenMs: undefined,
-  };
-}
-
 /** Body logging (off by default): the JSON text, or a form's field names (never file contents), cut and redacted. */
 function bodyForLog(request: RelayRequest): string {
   const text =
@@ -403,219 +373,6 @@ function callsOf(request: RelayRequest): number {
 
 function isEventStream(headers: Headers): boolean {
   return (headers.get('content-type') ?? '').toLowerCase().includes('text/event-stream');
-}
-
-/** Transport failures that are the upstream being too slow: 504 Gateway Timeout rather than 502. */
-const TIMEOUT_CODES: ReadonlySet<string> = new Set(['first_byte_timeout', 'idle_timeout', 'total_timeout']);
-
-/** The error the client gets when no attempt produced an answer. */
-function failureFor(
-  request: RelayRequest,
-  sawCandidate: boolean,
-  lastFailure: FailedAttempt | undefined,
-  signal: AbortSignal,
-  cooldownMs: number | undefined,
-): RelayFailure {
-  if (signal.aborted) return new RelayFailure(499, 'client_gone', 'the client closed the request');
-  if (!sawCandidate && cooldownMs !== undefined) {
-    // Every channel for the model asked to be left alone (Retry-After): answer for them instead of calling.
-    const seconds = Math.max(1, Math.ceil(cooldownMs / 1000));
-    return new RelayFailure(503, 'channels_cooling_down', `every channel serving "${request.requestedModel}" is rate limited; retry after ${seconds} s`, seconds);
-  }
-  if (!sawCandidate || lastFailure === undefined) {
-    return new RelayFailure(
-      503,
-      'model_not_available',
-      `no enabled channel serves model "${request.requestedModel}" for this key's group; add one with: gateway channel add --models ${request.requestedModel} …`,
-    );
-  }
-  const { error } = lastFailure;
-  if (error.status === 0 && TIMEOUT_CODES.has(error.code)) {
-    return new RelayFailure(504, error.code, `the upstream did not answer in time (${error.code}); try again later`);
-  }
-  if (error.status === 0) {
-    return new RelayFailure(502, error.code, `the upstream gave no usable answer (${error.code}); try again later`);
-  }
-  if (error.channelAtFault !== false && (error.status === 401 || error.status === 403)) {
-    // The client's gateway key is fine; the channel's provider key is not. A 401 would send the client
-    // looking at its own key, so the operator's problem is reported as an unavailable upstream.
-    return new RelayFailure(503, 'upstream_credentials_rejected', 'the upstream rejected the credentials of every channel tried; the operator has to fix the channel keys (see the gateway log)');
-  }
-  return new RelayFailure(error.status, error.code, error.message);
-}
-
-/** A failure rendered by the route in OpenAI's error shape with the upstream's status. */
-export class RelayFailure extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    /** Sent as `Retry-After`. */
-    readonly retryAfterSeconds?: number,
-  ) {
-    super(message);
-    this.name = 'RelayFailure';
-  }
-}
-
-interface WholeEnd {
-  state: 'completed' | 'upstream_error' | 'client_gone';
-  errorCode: string | undefined;
-  usage: Usage;
-}
-
-/**
- * Hands a whole (non-stream) answer back. JSON answers are read to their end before anything is sent, to find
- * usage and so that a body cut short is a failed attempt (the next channel may answer) instead of a 200 with
- * broken JSON; their usage is returned. Other answers (speech audio) are passed through as they arrive and
- * reported through `ended` when they end.
- */
-async function answerWhole(
-  request: RelayRequest,
-  response: DispatchResponse,
-  adapter: ProviderAdapter,
-  promptTokens: () => number,
-  ended: (end: WholeEnd) => void,
-): Promise<{ response: Response; usage: Usage | undefined }> {
-  const contentType = response.headers.get('content-type');
-  if (contentType === null || !contentType.toLowerCase().includes('json')) {
-    const headers = new Headers();
-    if (contentType !== null) headers.set('content-type', contentType);
-    const body = observeBody(response, (state, errorCode) => ended({ state, errorCode, usage: estimateWhole(request, promptTokens, undefined) }));
-    return { response: new Response(body, { status: response.status, headers }), usage: undefined };
-  }
-  const text = await readWholeBody(response, MAX_JSON_RESPONSE_BYTES);
-  let usage: Usage | undefined;
-  try {
-    usage = adapter.readUsage(JSON.parse(text));
-  } catch {
-    usage = undefined;
-  }
-  return { response: new Response(text, { status: response.status, headers: { 'content-type': contentType } }), usage: usage ?? estimateWhole(request, promptTokens, text) };
-}
-
-/** Reads a body whole as UTF-8; a read failure or a body over `maxBytes` rejects with an UpstreamError. */
-async function readWholeBody(response: DispatchResponse, maxBytes: number): Promise<string> {
-  const next = chunkSource(response);
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for (;;) {
-      const chunk = await next();
-      if (chunk === undefined) break;
-      total += chunk.byteLength;
-      if (total > maxBytes) {
-        throw new UpstreamError({
-          status: 0,
-          code: 'bad_response_body',
-          message: `the upstream answer is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB`,
-          retryable: false,
-          channelAtFault: false,
-        });
-      }
-      parts.push(chunk);
-    }
-  } catch (error) {
-    response.cancel();
-    if (isUpstreamError(error)) throw error;
-    throw new UpstreamError({ status: 0, code: 'bad_response_body', message: 'the upstream answer could not be read', retryable: true, channelAtFault: false });
-  }
-  // One decode of the whole body (a code point split across chunks decodes as it would in a streaming decode).
-  if (parts.length === 1) return utf8.decode(parts[0]);
-  const whole = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    whole.set(part, offset);
-    offset += part.byteLength;
-  }
-  return utf8.decode(whole);
-}
-
-const utf8 = new TextDecoder();
-
-/**
- * The next non-empty chunk of a dispatched body, undefined at its end: the dispatcher's direct read when it has
- * one (no wrapper stream), else the body's reader. Empty chunks are skipped either way.
- */
-function chunkSource(response: DispatchResponse): () => Promise<Uint8Array | undefined> {
-  if (response.read !== undefined) return response.read.bind(response);
-  const reader = response.body.getReader();
-  return async () => {
-    for (;;) {
-      const result = await reader.read();
-      if (result.done) return undefined;
-      if (result.value.byteLength > 0) return result.value;
-    }
-  };
-}
-
-/** Passes a body through untouched and reports once how it ended. */
-function observeBody(response: DispatchResponse, ended: (state: WholeEnd['state'], errorCode: string | undefined) => void): ReadableStream<Uint8Array> {
-  const reader = response.body.getReader();
-  let reported = false;
-  const report = (state: WholeEnd['state'], errorCode: string | undefined): void => {
-    if (reported) return;
-    reported = true;
-    ended(state, errorCode);
-  };
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          const result = await reader.read();
-          if (result.done) {
-            report('completed', undefined);
-            controller.close();
-          } else {
-            controller.enqueue(result.value);
-          }
-        } catch (error) {
-          report('upstream_error', isUpstreamError(error) ? error.code : 'stream_failed');
-          controller.error(error);
-        }
-      },
-      cancel() {
-        response.cancel();
-        report('client_gone', 'client_gone');
-      },
-    },
-    { highWaterMark: 0 },
-  );
-}
-
-/** Local estimate when the upstream reported no usage: the prompt, plus the answer's text when there is one. */
-function estimateWhole(request: RelayRequest, promptTokens: () => number, text: string | undefined): Usage {
-  const usage = emptyUsage(true);
-  usage.promptTokens = promptTokens();
-  if (text !== undefined) usage.completionTokens = countText(request.requestedModel, answerText(text));
-  usage.totalTokens = usage.promptTokens + usage.completionTokens;
-  return usage;
-}
-
-/** The generated text of a chat or completions answer (content, reasoning and tool arguments). */
-function answerText(json: string): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    return '';
-  }
-  const choices = (parsed as { choices?: unknown }).choices;
-  if (!Array.isArray(choices)) return '';
-  const parts: string[] = [];
-  for (const choice of choices as { text?: unknown; message?: { content?: unknown; reasoning_content?: unknown; tool_calls?: unknown } }[]) {
-    if (typeof choice.text === 'string') parts.push(choice.text);
-    const message = choice.message;
-    if (message === undefined) continue;
-    if (typeof message.content === 'string') parts.push(message.content);
-    if (typeof message.reasoning_content === 'string') parts.push(message.reasoning_content);
-    if (Array.isArray(message.tool_calls)) {
-      for (const call of message.tool_calls as { function?: { arguments?: unknown } }[]) {
-        if (typeof call.function?.arguments === 'string') parts.push(call.function.arguments);
-      }
-    }
-  }
-  return parts.join('');
 }
 
 export type Pipeline = ReturnType<typeof createPipeline>;

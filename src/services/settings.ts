@@ -61,7 +61,7 @@ export const settingSpecs = {
   reserve_output_tokens: spec(
     { type: 'integer', min: 1, max: 10_000_000 },
     4096,
-    'Output tokens reserved for a request that sets no max_tokens, unless the model\'s price names its own output maximum.',
+    'Output tokens reserved for a request that sets no max_tokens (or the model\'s output maximum from its price, when smaller).',
   ),
   log_consume_enabled: spec({ type: 'boolean' }, true, 'Write a request log row for every successful request (New API: LogConsumeEnabled).'),
   log_errors_enabled: spec({ type: 'boolean' }, true, 'Write a request log row for every failed request.'),
