@@ -35,7 +35,6 @@ export function createGroupCommitter(store: Store): GroupCommitter {
   };
 
   const drain = async (): Promise<void> => {
-    draining = true;
     try {
       while (queue.length > 0) {
         const batch = queue.slice(0, MAX_BATCH);
@@ -69,7 +68,12 @@ export function createGroupCommitter(store: Store): GroupCommitter {
     submit<T>(run: (db: Db) => Promise<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         queue.push({ run, resolve: resolve as (value: unknown) => void, reject });
-        if (!draining) void drain();
+        if (!draining) {
+          // Start at the end of this turn of the event loop, so every request that arrived in it shares the
+          // transaction (requests arrive one I/O callback at a time; starting at once would batch nothing).
+          draining = true;
+          setImmediate(() => void drain());
+        }
       });
     },
   };
