@@ -208,7 +208,8 @@ export function createBilling(deps: BillingDeps): Billing {
   const settleOnce = async (reservation: Reservation, input: SettleInput): Promise<Settlement> => {
     const listCost = costOf(reservation, input);
     const unpriced = reservation.price === undefined;
-    return committer.submit(async (db): Promise<Settlement> => {
+    return committer.submit(
+      async (db): Promise<Settlement> => {
       const now = clock.now();
       const state = input.delivered ? 'settled' : 'released';
       const hold = await resolveHold(store, db, reservation.requestId, state, now);
@@ -260,7 +261,10 @@ export function createBilling(deps: BillingDeps): Billing {
         await alertIfCrossed(db, now, { kind: 'key', userId: hold.userId, tokenId: hold.tokenId, after: token.balance, charge: cost });
       }
       return { cost, listCost, hold: hold.amount, overrun, unpriced, state };
-    });
+      },
+      // Nobody waits for a settlement: it may share the next reservation's transaction.
+      { deferrable: true },
+    );
   };
 
   return {

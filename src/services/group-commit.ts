@@ -22,16 +22,33 @@ interface Job {
 }
 
 export interface GroupCommitter {
-  submit<T>(run: (db: Db) => Promise<T>): Promise<T>;
+  /**
+   * Runs `run` in a transaction shared with the other jobs of its batch. An urgent job (a reservation, which a
+   * request waits for) starts its batch at the end of the current event-loop turn; a deferrable one (a
+   * settlement, which nobody waits for) waits up to `deferMs` for an urgent job to ride along with, so at low
+   * concurrency a request's settlement shares the next request's transaction instead of paying its own commit.
+   */
+  submit<T>(run: (db: Db) => Promise<T>, options?: { deferrable?: boolean }): Promise<T>;
 }
+
+/** How long a deferrable job waits for company before it commits alone. */
+const DEFER_MS = 5;
 
 export function createGroupCommitter(store: Store): GroupCommitter {
   if (store.dialect !== 'sqlite') return { submit: (run) => store.transaction(run) };
   let queue: Job[] = [];
   let draining = false;
+  let deferred: ReturnType<typeof setTimeout> | undefined;
 
   const runAlone = async (job: Job): Promise<void> => {
     await store.transaction((db) => job.run(db)).then(job.resolve, job.reject);
+  };
+
+  const start = (): void => {
+    deferred = undefined;
+    if (draining) return;
+    draining = true;
+    void drain();
   };
 
   const drain = async (): Promise<void> => {
@@ -65,15 +82,22 @@ export function createGroupCommitter(store: Store): GroupCommitter {
   };
 
   return {
-    submit<T>(run: (db: Db) => Promise<T>): Promise<T> {
+    submit<T>(run: (db: Db) => Promise<T>, options: { deferrable?: boolean } = {}): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         queue.push({ run, resolve: resolve as (value: unknown) => void, reject });
-        if (!draining) {
-          // Start at the end of this turn of the event loop, so every request that arrived in it shares the
-          // transaction (requests arrive one I/O callback at a time; starting at once would batch nothing).
-          draining = true;
-          setImmediate(() => void drain());
+        if (draining) return;
+        if (options.deferrable === true) {
+          deferred ??= setTimeout(start, DEFER_MS);
+          return;
         }
+        // Start at the end of this turn of the event loop, so every request that arrived in it shares the
+        // transaction (requests arrive one I/O callback at a time; starting at once would batch nothing).
+        draining = true;
+        if (deferred !== undefined) {
+          clearTimeout(deferred);
+          deferred = undefined;
+        }
+        setImmediate(() => void drain());
       });
     },
   };

@@ -65,8 +65,11 @@ export interface RelayHarness {
   post(path: string, body: unknown, options?: RequestOptions): Promise<Response>;
   /** Resolves with the first `count` outcomes once they exist; throws after `timeoutMs`. */
   waitForOutcomes(count: number, timeoutMs?: number): Promise<RelayOutcome[]>;
-  /** Forgets outcomes and mock records between tests (channels and keys stay). */
-  reset(): void;
+  /**
+   * Forgets outcomes and mock records between tests (channels and keys stay), after the settlements still in
+   * flight have reported, so no outcome of one test lands in the next.
+   */
+  reset(): Promise<void>;
   /** Waits for settlements in flight, then runs the ledger checker (reliability.md 3.6). */
   checkLedger(): Promise<LedgerReport>;
   stop(): Promise<void>;
@@ -178,7 +181,8 @@ export async function startRelayHarness(options: RelayHarnessOptions = {}): Prom
         }
         return outcomes.slice(0, count);
       },
-      reset() {
+      async reset() {
+        await server.relay.billing.idle();
         outcomes.length = 0;
         mock.reset();
       },

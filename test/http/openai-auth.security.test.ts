@@ -65,7 +65,7 @@ describe('key checks, in order, each with its status', () => {
     expect((await call(revoked)).status).toBe(200);
     await harness.deps.tokens.remove('soon-revoked');
     await harness.reload();
-    harness.reset();
+    await harness.reset();
     const keys = [
       `sk-${'A'.repeat(48)}`,
       'sk-short',

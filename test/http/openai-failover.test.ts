@@ -33,7 +33,7 @@ const harness: RelayHarness = await startRelayHarness({
 });
 afterAll(() => harness.stop());
 beforeEach(async () => {
-  harness.reset();
+  await harness.reset();
   draws = 0;
   await harness.setSetting('retry_times', '2');
   await harness.setSetting('auto_disable_enabled', 'false');
@@ -65,7 +65,7 @@ describe('priorities and weights', () => {
     expect(callsByModel()).toEqual({ 'gpt-4o': 10 });
     expect((await harness.waitForOutcomes(10)).every((outcome) => outcome.channelId === high.id)).toBe(true);
 
-    harness.reset();
+    await harness.reset();
     const broken = await harness.addChannel({ name: 'p-broken', models: ['fo-step'], priority: 10, modelMapping: { 'fo-step': 'mock/server-error' } });
     const middle = await harness.addChannel({ name: 'p-middle', models: ['fo-step'], priority: 5, modelMapping: { 'fo-step': 'gpt-4o' } });
     await harness.addChannel({ name: 'p-bottom', models: ['fo-step'], priority: 0, modelMapping: { 'fo-step': 'gpt-4o-mini' } });
@@ -157,7 +157,7 @@ describe('failover before the first byte', () => {
       ids.add((await harness.addChannel({ name: `all-bad-${index}`, models: ['fo-bound'], priority: index % 2, modelMapping: { 'fo-bound': 'mock/server-error' } })).id);
     }
     for (const [retries, expected] of [[2, 3], [0, 1], [10, 5]] as const) {
-      harness.reset();
+      await harness.reset();
       await harness.setSetting('retry_times', String(retries));
       const response = await chat('fo-bound');
       expect(response.status).toBe(500);
@@ -376,7 +376,7 @@ describe('auto-disable', () => {
     const view = await harness.deps.channels.get(String(dead.id));
     expect(view.status).toBe('auto-disabled');
     expect(view.disabledReason).toContain('401');
-    harness.reset();
+    await harness.reset();
     const answers = await Promise.all(Array.from({ length: 20 }, () => chat('fo-ad-on')));
     expect(answers.every((answer) => answer.status === 200)).toBe(true);
     expect(harness.mock.requests.every((request) => !(request.apiKey ?? '').includes('invalid'))).toBe(true);
@@ -423,7 +423,7 @@ describe('auto-disable', () => {
     expect(callsByModel()['gpt-4o']).toBe(1);
     await harness.deps.channels.setEnabled(String(doomed.id), false);
     await harness.reload();
-    harness.reset();
+    await harness.reset();
     const answers = await Promise.all(Array.from({ length: 30 }, () => chat('fo-r2')));
     expect(answers.every((answer) => answer.status === 200)).toBe(true);
     expect(callsByModel()['gpt-4o']).toBeUndefined();

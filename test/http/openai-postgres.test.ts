@@ -50,7 +50,7 @@ test('auto-disable writes through PostgreSQL and the channel leaves routing', as
   expect((await harness.post('/v1/chat/completions', { model: 'pg-dead-model', messages: [{ role: 'user', content: 'hi' }] })).status).toBe(200);
   await harness.server.relay.health.settled();
   expect((await harness.deps.channels.get(String(dead.id))).status).toBe('auto-disabled');
-  harness.reset();
+  await harness.reset();
   expect((await harness.post('/v1/chat/completions', { model: 'pg-dead-model', messages: [{ role: 'user', content: 'hi' }] })).status).toBe(200);
   expect(harness.mock.requests).toHaveLength(1);
 });

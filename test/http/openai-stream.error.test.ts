@@ -240,7 +240,7 @@ describe('client disconnects', () => {
 
   test('S4: a client leaving before the first byte aborts the upstream call; nothing is billed (stream and not)', async () => {
     for (const stream of [true, false]) {
-      harness.reset();
+      await harness.reset();
       const controller = new AbortController();
       const request = harness.post('/v1/chat/completions', { model: 'st-slow-start', stream, messages }, { signal: controller.signal }).catch((error: unknown) => error);
       await Bun.sleep(100);
