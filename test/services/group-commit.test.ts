@@ -21,6 +21,18 @@ forEachDialect('group commit', (context) => {
     expect(root?.requestCount).toBe(300);
   });
 
+  test('a deferrable job alone still commits; one submitted with an urgent job shares its transaction (SQLite)', async () => {
+    const { store } = context();
+    let transactions = 0;
+    const counting = { ...store, transaction: <T>(fn: Parameters<typeof store.transaction<T>>[0]) => (transactions++, store.transaction(fn)) };
+    const committer = createGroupCommitter(counting);
+    expect(await committer.submit(async () => 'alone', { deferrable: true })).toBe('alone');
+    expect(transactions).toBe(1);
+    const results = await Promise.all([committer.submit(async () => 'settle', { deferrable: true }), committer.submit(async () => 'reserve')]);
+    expect(results).toEqual(['settle', 'reserve']);
+    expect(transactions).toBe(store.dialect === 'sqlite' ? 2 : 3);
+  });
+
   test('a job that throws fails alone: the others of its batch are committed once, never twice', async () => {
     const { store } = context();
     const committer = createGroupCommitter(store);
