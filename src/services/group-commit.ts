@@ -34,68 +34,88 @@ export interface GroupCommitter {
 /** How long a deferrable job waits for company before it commits alone. */
 const DEFER_MS = 5;
 
+/**
+ * Deferrable jobs per batch: a reservation waits for the whole transaction it shares, so settlements ride
+ * along only a few at a time (~1 ms of statements); the rest commit in their own batches, between which the
+ * event loop runs, so a request that arrives meanwhile does not wait behind a long queue of settlements.
+ */
+const DEFERRED_WITH_URGENT = 8;
+const DEFERRED_ALONE = 32;
+
 export function createGroupCommitter(store: Store): GroupCommitter {
   if (store.dialect !== 'sqlite') return { submit: (run) => store.transaction(run) };
-  let queue: Job[] = [];
+  let urgent: Job[] = [];
+  let deferrable: Job[] = [];
   let draining = false;
-  let deferred: ReturnType<typeof setTimeout> | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
 
   const runAlone = async (job: Job): Promise<void> => {
     await store.transaction((db) => job.run(db)).then(job.resolve, job.reject);
   };
 
-  const start = (): void => {
-    deferred = undefined;
-    if (draining) return;
-    draining = true;
-    void drain();
+  const runBatch = async (batch: Job[]): Promise<void> => {
+    if (batch.length === 1) {
+      await runAlone(batch[0] as Job);
+      return;
+    }
+    let results: unknown[] | undefined;
+    try {
+      results = await store.transaction(async (db) => {
+        const values: unknown[] = [];
+        for (const job of batch) values.push(await job.run(db));
+        return values;
+      });
+    } catch {
+      results = undefined;
+    }
+    if (results === undefined) {
+      for (const job of batch) await runAlone(job);
+    } else {
+      for (const [index, job] of batch.entries()) job.resolve(results[index]);
+    }
   };
 
   const drain = async (): Promise<void> => {
     try {
-      while (queue.length > 0) {
-        const batch = queue.slice(0, MAX_BATCH);
-        queue = queue.slice(batch.length);
-        if (batch.length === 1) {
-          await runAlone(batch[0] as Job);
-          continue;
-        }
-        let results: unknown[] | undefined;
-        try {
-          results = await store.transaction(async (db) => {
-            const values: unknown[] = [];
-            for (const job of batch) values.push(await job.run(db));
-            return values;
-          });
-        } catch {
-          results = undefined;
-        }
-        if (results === undefined) {
-          for (const job of batch) await runAlone(job);
-        } else {
-          for (const [index, job] of batch.entries()) job.resolve(results[index]);
-        }
+      while (urgent.length > 0 || deferrable.length > 0) {
+        const urgentPart = urgent.slice(0, MAX_BATCH);
+        urgent = urgent.slice(urgentPart.length);
+        const take = urgentPart.length > 0 ? DEFERRED_WITH_URGENT : DEFERRED_ALONE;
+        const deferredPart = deferrable.slice(0, take);
+        deferrable = deferrable.slice(deferredPart.length);
+        await runBatch([...urgentPart, ...deferredPart]);
+        // Let requests that arrived meanwhile submit (and go first) before more settlements commit.
+        if (urgent.length === 0 && deferrable.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } finally {
       draining = false;
     }
   };
 
+  const start = (): void => {
+    timer = undefined;
+    if (draining) return;
+    draining = true;
+    void drain();
+  };
+
   return {
     submit<T>(run: (db: Db) => Promise<T>, options: { deferrable?: boolean } = {}): Promise<T> {
       return new Promise<T>((resolve, reject) => {
-        queue.push({ run, resolve: resolve as (value: unknown) => void, reject });
-        if (draining) return;
+        const job: Job = { run, resolve: resolve as (value: unknown) => void, reject };
         if (options.deferrable === true) {
-          deferred ??= setTimeout(start, DEFER_MS);
+          deferrable.push(job);
+          if (!draining) timer ??= setTimeout(start, DEFER_MS);
           return;
         }
+        urgent.push(job);
+        if (draining) return;
         // Start at the end of this turn of the event loop, so every request that arrived in it shares the
         // transaction (requests arrive one I/O callback at a time; starting at once would batch nothing).
         draining = true;
-        if (deferred !== undefined) {
-          clearTimeout(deferred);
-          deferred = undefined;
+        if (timer !== undefined) {
+          clearTimeout(timer);
+          timer = undefined;
         }
         setImmediate(() => void drain());
       });
