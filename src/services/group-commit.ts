@@ -1,8 +1,9 @@
 /**
  * Group commit for the ledger's per-request transactions. On SQLite every write transaction of the process
  * runs one after another anyway (one connection, one writer), and a commit — writing the WAL — costs more
- * than the statements inside it. So jobs submitted while a transaction runs wait and then share the next
- * one: no job waits longer than one transaction, and under load each commit carries many requests.
+ * than the statements inside it. So jobs submitted while a batch runs wait and share the next one (under load
+ * each commit carries many requests), and settlements, which nobody waits for, wait a few milliseconds for
+ * reservations to ride along with.
  *
  * A job must not throw for an expected outcome (a refused reservation returns its refusal). If a batch does
  * throw, it rolls back as a whole and each of its jobs runs again alone, so one bad job never fails the others.
@@ -110,14 +111,15 @@ export function createGroupCommitter(store: Store): GroupCommitter {
         }
         urgent.push(job);
         if (draining) return;
-        // Start at the end of this turn of the event loop, so every request that arrived in it shares the
-        // transaction (requests arrive one I/O callback at a time; starting at once would batch nothing).
+        // Start at once: a request waits for its reservation. Waiting for the end of the event-loop turn
+        // (setImmediate) to gather more company measured worse: +3 ms to the first byte at concurrency 32 and
+        // no more throughput, since reservations already pile up behind a running batch under load.
         draining = true;
         if (timer !== undefined) {
           clearTimeout(timer);
           timer = undefined;
         }
-        setImmediate(() => void drain());
+        void drain();
       });
     },
   };
