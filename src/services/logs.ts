@@ -6,6 +6,7 @@
  * ledger, not in the log. Retention deletes old rows in small transactions.
  */
 import type { Clock } from '../clock.ts';
+import { insertSystemLog } from '../db/repos/ledger.ts';
 import type { Store } from '../db/client.ts';
 import {
   deleteLogRowsBefore,
@@ -111,6 +112,8 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   let failedBatches = 0;
   let droppedSinceWarning = 0;
   let lastWarningAt: number | undefined;
+  /** Drops not yet recorded as a system row in the log itself (reliability.md 2.8.1: one a minute at most). */
+  let unrecordedDrops: { count: number; reason: string } | undefined;
   let draining = false;
   /** A drain was requested and has not started yet, so a burst of enqueues asks for it once. */
   let drainRequested = false;
@@ -126,6 +129,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     if (lastWarningAt !== undefined && now - lastWarningAt < DROP_WARNING_INTERVAL_MS) return;
     lastWarningAt = now;
     logger.warn('request log entries dropped', { reason, dropped: droppedSinceWarning, droppedTotal: dropped, maxQueue });
+    unrecordedDrops = { count: (unrecordedDrops?.count ?? 0) + droppedSinceWarning, reason };
     droppedSinceWarning = 0;
   };
 
@@ -133,14 +137,26 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     try {
       const rows = batch.map(toLogRow);
       const { usage, channels } = aggregate(batch, nodeName);
+      const notice = unrecordedDrops;
+      unrecordedDrops = undefined;
       await store.transaction(async (db) => {
         await insertLogRows(store, db, rows);
         await addUsageDeltas(store, db, usage);
         await addChannelUsage(store, db, channels);
+        if (notice !== undefined) {
+          await insertSystemLog(store, db, {
+            now: clock.now(),
+            userId: null,
+            tokenId: null,
+            content: `request log: ${notice.count} row(s) dropped (${notice.reason}); the relay was not slowed, and charges are in the ledger`,
+            other: { alert: 'log_dropped', dropped: notice.count, reason: notice.reason, droppedTotal: dropped },
+          });
+        }
       });
       written += batch.length;
     } catch (error) {
       failedBatches += 1;
+      // The notice was part of the failed transaction; it is reported by the error below instead.
       dropped += batch.length;
       logger.error('request log batch failed; its rows are lost', { rows: batch.length, error: describeFailure(error) });
     }

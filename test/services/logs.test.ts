@@ -165,7 +165,7 @@ forEachDialect('request log', (context, environment) => {
     expect(writer.stats()).toEqual({ queued: 0, written: 8, dropped: 0, failedBatches: 0 });
   });
 
-  test('a full queue drops and counts, with at most one warning per minute', async () => {
+  test('a full queue drops and counts, with at most one warning and one system row per minute', async () => {
     const { store } = context();
     const clock = manualClock(T0);
     const { logger, sink } = memoryLogger();
@@ -183,7 +183,13 @@ forEachDialect('request log', (context, environment) => {
     expect(JSON.parse(warnings()[1] ?? '{}')).toMatchObject({ dropped: 4, droppedTotal: 5, maxQueue: 5 });
     await writer.close();
     expect(writer.stats()).toEqual({ queued: 0, written: 5, dropped: 5, failedBatches: 0 });
-    expect(await logRows(store)).toHaveLength(5);
+    const rows = await logRows(store);
+    expect(rows.filter((row) => row.type === 2)).toHaveLength(5);
+    // The drops are recorded in the log itself too, once for the minute's warnings together.
+    const notices = rows.filter((row) => row.type === 4);
+    expect(notices).toHaveLength(1);
+    expect(JSON.parse(notices[0]?.other ?? '{}')).toMatchObject({ alert: 'log_dropped', dropped: 5 });
+    expect(notices[0]?.content).toContain('5 row(s) dropped');
   });
 
   test('close() writes everything queued, including entries enqueued while it runs; later ones are dropped and counted', async () => {

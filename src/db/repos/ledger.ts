@@ -274,7 +274,7 @@ export async function insertLedgerEntry(
 export async function insertSystemLog(
   store: Store,
   db: Db,
-  row: { now: number; userId: number; tokenId: number | null; content: string; other: Record<string, unknown> },
+  row: { now: number; userId: number | null; tokenId: number | null; content: string; other: Record<string, unknown> },
 ): Promise<void> {
   const { logs } = store.tables;
   await db
