@@ -133,6 +133,19 @@ export async function runInitWizard(prompter: Prompter, loaded: LoadedConfig, sa
         return { id: created.token.id, name: created.token.name, key: created.key };
       });
     }
+    // Every request is billed to its key's owner (root, for keys made here): without a balance the first
+    // request would be refused with insufficient_quota.
+    const topup = await retrying(say, async () => {
+      const usd = await prompter.input({
+        message: 'Add money to the root account now? Requests are billed to the key\'s owner (USD, empty to skip)',
+        default: '',
+      });
+      if (usd.trim() === '') return undefined;
+      const result = await deps.users.topup(root?.username ?? 'root', usd);
+      say(`  ✓ root's balance is now $${result.user.balanceUsd}`);
+      return result.amountUsd;
+    });
+    if (topup === undefined) say('  Requests will be refused until root has a balance: gateway user topup root USD');
     say('');
     say(`Done. Start the gateway with: gateway serve --data-dir ${loaded.config.dataDir}`);
     return {

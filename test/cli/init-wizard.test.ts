@@ -60,6 +60,9 @@ describe('gateway init wizard', () => {
       'laptop',
       '5',
       '30d',
+      // A malformed amount is asked again; then root gets $20.
+      '-3',
+      '20',
     ]);
     const result = await runInitWizard(prompter, loadConfig({ env }), (line) => lines.push(line));
     expect(result.root.created).toBe(true);
@@ -75,7 +78,7 @@ describe('gateway init wizard', () => {
       expect(channel.baseUrl).toBe('https://api.openai.com');
       const token = await deps.tokens.get('laptop');
       expect(token.quotaUsd).toBe('5');
-      expect(await deps.users.get('root')).toMatchObject({ role: 'root' });
+      expect(await deps.users.get('root')).toMatchObject({ role: 'root', balanceUsd: '20' });
     } finally {
       await deps.close();
     }
@@ -85,7 +88,7 @@ describe('gateway init wizard', () => {
     const postgres = await createTestEnvironment('postgres');
     environments.push(postgres);
     const env = { GATEWAY_DATA_DIR: postgres.dataDir };
-    const prompter = scripted(['postgres', postgres.databaseUrl as string, 'another-strong-password', false, false]);
+    const prompter = scripted(['postgres', postgres.databaseUrl as string, 'another-strong-password', false, false, '']);
     const result = await runInitWizard(prompter, loadConfig({ env }), () => {});
     expect(result.database).toStartWith('postgres ');
     const file = join(postgres.dataDir, 'gateway.toml');
@@ -96,7 +99,7 @@ describe('gateway init wizard', () => {
 
     // A second run finds the existing root and leaves its password alone.
     const again = await runInitWizard(
-      scripted(['postgres', postgres.databaseUrl as string, 'ignored-password', false, false]),
+      scripted(['postgres', postgres.databaseUrl as string, 'ignored-password', false, false, '']),
       loadConfig({ env }),
       () => {},
     );
