@@ -1,5 +1,6 @@
 /**
- * The mock LLM upstream of reliability.md 3.2: it speaks OpenAI's (and Azure OpenAI's) wire formats, takes
+ * The mock LLM upstream of reliability.md 3.2: it speaks OpenAI's (and Azure OpenAI's), Anthropic's Messages
+ * (mock-upstream/anthropic.ts) and Gemini's generateContent (mock-upstream/gemini.ts) wire formats, takes
  * faults from `x-mock-*` headers or from the model name `mock/<script>`, and records every request and every
  * completed reply — the ground truth billing and disconnect tests compare the gateway against.
  *
@@ -14,7 +15,7 @@ import { collectText, lastUserText } from './mock-upstream/generation.ts';
 import { Connection, ProtocolError, RequestParser, writeReply, type WirePlan, type WireRequest } from './mock-upstream/http-wire.ts';
 import { PNG_BYTES } from './mock-upstream/media.ts';
 import { DEFAULT_MODELS, listModels } from './mock-upstream/retrieval.ts';
-import { HANDLERS, matchRoute, MULTIPART_ENDPOINTS } from './mock-upstream/routes.ts';
+import { DIALECTS, HANDLERS, matchRoute, MULTIPART_ENDPOINTS } from './mock-upstream/routes.ts';
 import { isRecord, jsonReply, readString, type CompletedReply, type MockReply, type ParsedFormData, type RecordedRequest, type RouteMatch } from './mock-upstream/types.ts';
 
 export type { MockControls, Framing, UsageFault, LineEnding } from './mock-upstream/controls.ts';
@@ -36,7 +37,7 @@ export interface MockUpstreamOptions {
 }
 
 export interface MockUpstream {
-  /** `http://127.0.0.1:<port>`; OpenAI clients use `${url}/v1` as their base URL. */
+  /** `http://127.0.0.1:<port>`; OpenAI clients use `${url}/v1` as their base URL, the Anthropic and Gemini SDKs `url` itself. */
   readonly url: string;
   readonly port: number;
   /** Every request in arrival order (the control route excepted). */
@@ -124,23 +125,27 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     const { controls } = record;
     if (url.pathname.startsWith('/mock-files/') && wire.method === 'GET') return { status: 200, headers: { 'content-type': 'image/png' }, parts: [PNG_BYTES], streaming: false };
     if (route === undefined) return invalidRequest(`Invalid URL (${wire.method} ${url.pathname})`, null, 404);
-    if (controlError !== undefined) return invalidRequest(controlError, 'model');
+    // Anthropic and Gemini answer these in their own shapes; the order of the checks stays the same.
+    const dialect = DIALECTS[route.form];
+    if (controlError !== undefined) return dialect?.invalidRequest(record, controlError) ?? invalidRequest(controlError, 'model');
     if (route.form === 'azure' && route.deployment !== undefined && record.apiVersion === undefined) {
       return jsonReply(404, { error: { code: '404', message: 'Resource not found' } });
     }
     const model = record.model ?? 'mock-model';
     const input = controls.echoInputInError === true ? requestText(record.json) : undefined;
     const error = (status: number, echoKey = false): MockReply => errorReply({ status, model, key: record.apiKey, echoKey, code: controls.code, input, form: route.form });
-    if (controls.echoKeyIn401 === true) return error(401, true);
-    if (record.apiKey === undefined || record.apiKey === '' || record.apiKey.includes('invalid')) return error(401);
+    if (controls.echoKeyIn401 === true) return dialect?.keyRejected(record, true) ?? error(401, true);
+    if (record.apiKey === undefined || record.apiKey === '' || record.apiKey.includes('invalid')) return dialect?.keyRejected(record, false) ?? error(401);
+    const refused = dialect?.checkHeaders(record);
+    if (refused !== undefined) return refused;
     if (controls.redirect !== undefined) return { status: 302, headers: { location: controls.redirect }, parts: [], streaming: false };
     if (controls.body !== undefined) return rawReply(controls.status ?? 200, controls.body);
-    if (controls.status !== undefined && controls.status >= 300) return error(controls.status);
+    if (controls.status !== undefined && controls.status >= 300) return dialect?.error(record, controls.status) ?? error(controls.status);
     if (controls.gzipBomb !== undefined) return gzipBomb(controls.gzipBomb);
     if (route.endpoint === 'models') return listModels(models, createdAt);
     if (MULTIPART_ENDPOINTS.has(route.endpoint) && formData === undefined) return invalidRequest('This endpoint expects multipart/form-data.');
     const json = isRecord(record.json) ? record.json : undefined;
-    return HANDLERS[route.endpoint]({ endpoint: route.endpoint, route, json, formData, model, controls, sequence: record.index, createdAt, baseUrl });
+    return HANDLERS[route.endpoint]({ endpoint: route.endpoint, route, json, formData, model, controls, sequence: record.index, createdAt, baseUrl, query: record.query });
   }
 
   async function handle(wire: WireRequest, state: SocketState): Promise<void> {
@@ -172,7 +177,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     const matched = matchRoute(wire.method, url.pathname);
     const route = matched.kind === 'matched' ? matched.route : undefined;
     const formModel = formData?.get('model');
-    const model = readString(isRecord(json) ? json : undefined, 'model') ?? (typeof formModel === 'string' ? formModel : undefined) ?? route?.deployment;
+    const model = route?.model ?? readString(isRecord(json) ? json : undefined, 'model') ?? (typeof formModel === 'string' ? formModel : undefined) ?? route?.deployment;
     let controls: MockControls = {};
     let controlError: string | undefined;
     try {
@@ -180,7 +185,8 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     } catch (error) {
       controlError = error instanceof Error ? error.message : String(error);
     }
-    const { key, header } = bearerKey(wire.headers);
+    const dialect = route === undefined ? undefined : DIALECTS[route.form];
+    const { key, header } = dialect?.credentials(wire.headers, url.searchParams) ?? bearerKey(wire.headers);
     const record: RecordedRequest = {
       index: sequence,
       method: wire.method,
@@ -212,9 +218,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     record.reply.usage = reply.usage;
     const headers: Record<string, string> = {
       ...reply.headers,
-      'x-request-id': `req_mock${String(record.index).padStart(6, '0')}`,
-      'openai-version': '2020-10-01',
-      'openai-processing-ms': '1',
+      ...(dialect?.replyHeaders(record) ?? { 'x-request-id': `req_mock${String(record.index).padStart(6, '0')}`, 'openai-version': '2020-10-01', 'openai-processing-ms': '1' }),
       ...(route?.form === 'azure' ? { 'apim-request-id': `00000000-0000-4000-8000-${String(record.index).padStart(12, '0')}` } : {}),
       ...(controls.retryAfter === undefined ? {} : { 'retry-after': controls.retryAfter }),
     };
@@ -226,8 +230,8 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
         record.reply.chunksWritten = written;
       },
     });
-    record.reply.ending = ending === 'client-gone' && stopping ? 'stopped' : ending;
-    if (ending === 'completed' && reply.status < 300 && route !== undefined && route.endpoint !== 'models') {
+    record.reply.ending = ending === 'client-gone' && stopping ? 'stopped' : ending === 'completed' && reply.errorEvent === true ? 'error-event' : ending;
+    if (record.reply.ending === 'completed' && reply.status < 300 && route !== undefined && route.endpoint !== 'models') {
       const completed: CompletedReply = { requestIndex: record.index, endpoint: route.endpoint, model: record.model ?? '', apiKey: key, stream: reply.streaming, usage: reply.usage, chunks: reply.parts.length, text: reply.text ?? '' };
       completedReplies.push(completed);
       if (reply.streaming) completedStreams.push(completed);

@@ -33,6 +33,13 @@ export interface MockControls {
   cutGraceMs?: number;
   /** Go silent (connection open) after this many body parts; 0 = headers, then nothing. */
   stallAfterChunks?: number;
+  /**
+   * Anthropic and Gemini streams: after this many body parts (SSE events), send the provider's in-band error
+   * event instead of the rest and end the body normally — Anthropic `event: error` with an
+   * `overloaded_error` (or the `code` control's type), Gemini `data: {"error":{"code":503,…}}`. The reply is
+   * recorded with ending `error-event`, not as completed. OpenAI endpoints ignore it.
+   */
+  errorEventAfterChunks?: number;
   framing?: Framing;
   /** Never answer: no status line, the connection stays open until the client leaves. */
   hang?: boolean;
@@ -42,6 +49,8 @@ export interface MockControls {
   promptTokens?: number;
   completionTokens?: number;
   cachedTokens?: number;
+  /** Prompt tokens reported as written to the cache (Anthropic's `cache_creation_input_tokens`). */
+  cacheWriteTokens?: number;
   reasoningTokens?: number;
   /** `Retry-After` header value, on whatever the reply is. */
   retryAfter?: string;
@@ -106,6 +115,7 @@ export const CONTROL_NAMES: Readonly<Record<string, ControlSpec>> = {
   'fin-after-chunks': { key: 'finAfterChunks', parse: integer('fin-after-chunks') },
   'cut-grace-ms': { key: 'cutGraceMs', parse: integer('cut-grace-ms') },
   'stall-after-chunks': { key: 'stallAfterChunks', parse: integer('stall-after-chunks') },
+  'error-event-after-chunks': { key: 'errorEventAfterChunks', parse: integer('error-event-after-chunks') },
   framing: { key: 'framing', parse: oneOf('framing', ['chunked', 'close', 'content-length']) },
   hang: { key: 'hang', parse: flag('hang') },
   'line-bytes': { key: 'lineBytes', parse: integer('line-bytes', 1) },
@@ -113,6 +123,7 @@ export const CONTROL_NAMES: Readonly<Record<string, ControlSpec>> = {
   'prompt-tokens': { key: 'promptTokens', parse: integer('prompt-tokens') },
   'completion-tokens': { key: 'completionTokens', parse: integer('completion-tokens') },
   'cached-tokens': { key: 'cachedTokens', parse: integer('cached-tokens') },
+  'cache-write-tokens': { key: 'cacheWriteTokens', parse: integer('cache-write-tokens') },
   'reasoning-tokens': { key: 'reasoningTokens', parse: integer('reasoning-tokens') },
   'retry-after': { key: 'retryAfter', parse: text },
   redirect: { key: 'redirect', parse: text },
@@ -146,6 +157,8 @@ export const DEFAULT_SCRIPTS: Readonly<Record<string, MockControls>> = {
   'stall-mid-stream': { stallAfterChunks: 3, chunks: 20 },
   'reset-mid-stream': { chunks: 30, resetAfterChunks: 20 },
   'fin-mid-stream': { chunks: 30, finAfterChunks: 20 },
+  /** Anthropic and Gemini streams only (see `errorEventAfterChunks`). */
+  'error-event-mid-stream': { chunks: 30, errorEventAfterChunks: 20 },
   'close-delimited-cut': { chunks: 30, framing: 'close', finAfterChunks: 20 },
   'close-delimited': { framing: 'close' },
   'content-length': { framing: 'content-length' },

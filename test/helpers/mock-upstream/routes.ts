@@ -4,12 +4,25 @@
  *   Azure   `/openai/deployments/{deployment}/{task}?api-version=…`, or Azure's `/openai/v1/{task}` and
  *           `/openai/{task}` (https://learn.microsoft.com/azure/ai-foundry/openai/reference),
  *   custom  `/custom/<anything>/{task}`: a full endpoint URL as an admin would paste it.
+ * and the native dialects, matched first:
+ *   Anthropic `/v1/messages`, `/v1/messages/count_tokens` (anthropic.ts),
+ *   Gemini    `/{v1beta|v1}/models/{model}:{generateContent|streamGenerateContent|countTokens|embedContent|batchEmbedContents}` (gemini.ts).
  */
+import { ANTHROPIC_DIALECT, anthropicCountTokens, anthropicMessages, matchAnthropicRoute } from './anthropic.ts';
 import { chatCompletions, completions } from './chat.ts';
+import {
+  GEMINI_DIALECT,
+  geminiBatchEmbedContents,
+  geminiCountTokens,
+  geminiEmbedContent,
+  geminiGenerateContent,
+  geminiStreamGenerateContent,
+  matchGeminiRoute,
+} from './gemini.ts';
 import { imageEdits, imageGenerations, speech, transcription } from './media.ts';
 import { responses } from './responses-api.ts';
 import { embeddings, moderations, rerank } from './retrieval.ts';
-import type { HandlerContext, MockEndpoint, MockReply, RouteMatch } from './types.ts';
+import type { Dialect, HandlerContext, MockEndpoint, MockReply, RouteForm, RouteMatch } from './types.ts';
 
 interface Task {
   readonly path: string;
@@ -40,6 +53,8 @@ function task(rest: string, method: string, suffixMatch: boolean): Task | undefi
 export type RouteResult = { readonly kind: 'matched'; readonly route: RouteMatch } | { readonly kind: 'not-found' };
 
 export function matchRoute(method: string, pathname: string): RouteResult {
+  const native = matchAnthropicRoute(method, pathname) ?? matchGeminiRoute(method, pathname);
+  if (native !== undefined) return { kind: 'matched', route: native };
   const deployment = /^\/openai\/deployments\/([^/]+)\/(.+)$/.exec(pathname);
   if (deployment !== null) {
     const found = task(deployment[2] ?? '', method, false);
@@ -83,4 +98,14 @@ export const HANDLERS: Readonly<Record<Exclude<MockEndpoint, 'models'>, Handler>
   'audio-translations': (context) => transcription(context, 'translate'),
   rerank,
   responses,
+  'anthropic-messages': anthropicMessages,
+  'anthropic-count-tokens': anthropicCountTokens,
+  'gemini-generate-content': geminiGenerateContent,
+  'gemini-stream-generate-content': geminiStreamGenerateContent,
+  'gemini-count-tokens': geminiCountTokens,
+  'gemini-embed-content': geminiEmbedContent,
+  'gemini-batch-embed-contents': geminiBatchEmbedContents,
 };
+
+/** The route forms that are wire dialects of their own: key, errors and reply headers as the provider's. */
+export const DIALECTS: Readonly<Partial<Record<RouteForm, Dialect>>> = { anthropic: ANTHROPIC_DIALECT, gemini: GEMINI_DIALECT };
