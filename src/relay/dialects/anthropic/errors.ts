@@ -9,7 +9,7 @@
  */
 import { UpstreamError } from '../../errors.ts';
 import type { JsonBody } from '../../types.ts';
-import { asRecord, readString } from './json-fields.ts';
+import { asRecord, readString } from '../json-fields.ts';
 
 export type AnthropicErrorType =
   | 'invalid_request_error'

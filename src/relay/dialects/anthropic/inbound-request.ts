@@ -14,7 +14,7 @@
  */
 import type { JsonBody } from '../../types.ts';
 import type { InboundContext } from '../types.ts';
-import { asRecord, invalidRequest, readArray, readNumber, readString, requireRecord } from './json-fields.ts';
+import { asRecord, invalidRequest, readArray, readNumber, readString, requireRecord } from '../json-fields.ts';
 import { effortForBudget } from './thinking-budget.ts';
 
 export function anthropicRequestToHub(body: JsonBody, context: InboundContext): JsonBody {

@@ -13,7 +13,7 @@ import { readOpenAIUsage } from '../../providers/openai-usage.ts';
 import { emptyUsage } from '../../outcome.ts';
 import type { JsonBody } from '../../types.ts';
 import type { InboundContext } from '../types.ts';
-import { asRecord, parseToolArguments, readRecords, readString } from './json-fields.ts';
+import { asRecord, parseToolArguments, readRecords, readString } from '../json-fields.ts';
 import { toAnthropicStopReason } from './stop-reason.ts';
 import { anthropicUsageFromHub } from './usage.ts';
 

@@ -20,7 +20,7 @@ import type { JsonBody, Usage } from '../../types.ts';
 import type { HubToClientStream, InboundContext, SseOut } from '../types.ts';
 import { renderAnthropicError } from './errors.ts';
 import { anthropicMessageId, fallbackToolUseId } from './inbound-response.ts';
-import { asRecord, readNumber, readRecords, readString } from './json-fields.ts';
+import { asRecord, readNumber, readRecords, readString } from '../json-fields.ts';
 import { type AnthropicStopReason, toAnthropicStopReason } from './stop-reason.ts';
 import { anthropicUsageFromHub } from './usage.ts';
 

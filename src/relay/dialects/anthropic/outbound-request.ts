@@ -26,7 +26,7 @@
  */
 import type { JsonBody } from '../../types.ts';
 import type { OutboundContext } from '../types.ts';
-import { asRecord, invalidRequest, parseToolArguments, readArray, readNumber, readRecords, readString, requireRecord } from './json-fields.ts';
+import { asRecord, invalidRequest, parseToolArguments, readArray, readNumber, readRecords, readString, requireRecord } from '../json-fields.ts';
 import { budgetForEffort, SUFFIX_EFFORT } from './thinking-budget.ts';
 
 export const DEFAULT_MAX_TOKENS = 8192;

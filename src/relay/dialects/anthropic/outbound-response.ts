@@ -10,7 +10,7 @@
 import { UpstreamError } from '../../errors.ts';
 import type { JsonBody, Usage } from '../../types.ts';
 import type { OutboundContext } from '../types.ts';
-import { asRecord, readRecords, readString } from './json-fields.ts';
+import { asRecord, readRecords, readString } from '../json-fields.ts';
 import { toHubFinishReason } from './stop-reason.ts';
 import { emptyCounts, hubUsageFromCounts, mergeAnthropicUsage, usageFromCounts } from './usage.ts';
 

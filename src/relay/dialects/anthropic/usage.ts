@@ -11,7 +11,7 @@
  */
 import { MAX_REPORTED_TOKENS, readOpenAIUsage } from '../../providers/openai-usage.ts';
 import type { JsonBody, Usage } from '../../types.ts';
-import { asRecord } from './json-fields.ts';
+import { asRecord } from '../json-fields.ts';
 
 /** Anthropic's token counts, each already clamped; undefined when the reply did not carry it. */
 export interface AnthropicCounts {

@@ -7,7 +7,7 @@ import { defaultRetryStatusRanges } from '../../providers/openai-error.ts';
 import { statusInRanges } from '../../../services/settings.ts';
 import { UpstreamError } from '../../errors.ts';
 import { redactUpstreamBody } from '../../../security/redact.ts';
-import { asRecord, readNumber, readRecords, readString } from './json-fields.ts';
+import { asRecord, readNumber, readRecords, readString } from '../json-fields.ts';
 import type { JsonBody } from '../../types.ts';
 
 /** HTTP status → google.rpc.Code name (https://cloud.google.com/apis/design/errors#http_mapping). */

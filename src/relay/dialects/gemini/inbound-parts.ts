@@ -8,7 +8,7 @@
  *   hub form (OpenAI takes files by upload id or inline only).
  */
 import type { JsonBody } from '../../types.ts';
-import { asRecord, invalidRequest, readString } from './json-fields.ts';
+import { asRecord, invalidRequest, readString } from '../json-fields.ts';
 
 const audioFormats: Readonly<Record<string, string>> = {
   'audio/wav': 'wav',

@@ -18,7 +18,7 @@
  */
 import type { JsonBody } from '../../types.ts';
 import type { InboundContext } from '../types.ts';
-import { asRecord, copyNumbers, invalidRequest, readArray, readNumber, readString } from './json-fields.ts';
+import { asRecord, copyNumbers, invalidRequest, readArray, readNumber, readString } from '../json-fields.ts';
 import { jsonSchemaFromGemini } from './schema.ts';
 import { effortForBudget, effortForLevel } from './thinking.ts';
 import { userContentPart } from './inbound-parts.ts';

@@ -8,7 +8,7 @@
 import type { JsonBody } from '../../types.ts';
 import type { InboundContext } from '../types.ts';
 import { geminiFinishReason } from './finish-reason.ts';
-import { asRecord, parseToolArguments, readNumber, readRecords, readString } from './json-fields.ts';
+import { asRecord, parseToolArguments, readNumber, readRecords, readString } from '../json-fields.ts';
 import { usageMetadataFromHub } from './usage.ts';
 
 /** Thought, then text parts; empty strings give no part. `refusal` is text the model wrote, so it is text. */

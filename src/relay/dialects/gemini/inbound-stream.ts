@@ -17,7 +17,7 @@ import type { HubToClientStream, InboundContext, SseOut } from '../types.ts';
 import { renderGeminiError } from './errors.ts';
 import { geminiFinishReason } from './finish-reason.ts';
 import { candidateContent, functionCallPart, textParts } from './inbound-response.ts';
-import { asRecord, readNumber, readRecords, readString } from './json-fields.ts';
+import { asRecord, readNumber, readRecords, readString } from '../json-fields.ts';
 import { usageMetadataFromHub } from './usage.ts';
 
 interface HeldCall {

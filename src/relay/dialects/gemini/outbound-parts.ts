@@ -11,7 +11,7 @@
  *   a `file_id` names a file stored at OpenAI and has no Gemini form.
  */
 import type { JsonBody } from '../../types.ts';
-import { asRecord, invalidRequest, readArray, readRecords, readString } from './json-fields.ts';
+import { asRecord, invalidRequest, readArray, readRecords, readString } from '../json-fields.ts';
 
 const imageTypes: Readonly<Record<string, string>> = {
   png: 'image/png',

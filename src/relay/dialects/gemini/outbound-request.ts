@@ -22,7 +22,7 @@
 import { GatewayError } from '../../../errors/gateway-error.ts';
 import type { JsonBody } from '../../types.ts';
 import type { OutboundContext } from '../types.ts';
-import { asRecord, copyNumbers, invalidRequest, parseToolArguments, readArray, readRecords, readString } from './json-fields.ts';
+import { asRecord, copyNumbers, invalidRequest, parseToolArguments, readArray, readRecords, readString } from '../json-fields.ts';
 import { contentParts, contentText } from './outbound-parts.ts';
 import { cleanSchemaForGemini } from './schema.ts';
 import { budgetForEffort, geminiModelAndThinking } from './thinking.ts';

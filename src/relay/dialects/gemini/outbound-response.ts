@@ -14,7 +14,7 @@ import { redactUpstreamBody } from '../../../security/redact.ts';
 import type { JsonBody } from '../../types.ts';
 import type { OutboundContext } from '../types.ts';
 import { hubFinishReason } from './finish-reason.ts';
-import { asRecord, readNumber, readRecords, readString } from './json-fields.ts';
+import { asRecord, readNumber, readRecords, readString } from '../json-fields.ts';
 import { geminiModelAndThinking } from './thinking.ts';
 import { hubUsage, readGeminiUsage } from './usage.ts';
 

@@ -22,7 +22,7 @@ import type { JsonBody, Usage } from '../../types.ts';
 import type { NativeToHubStream, OutboundContext, SseIn } from '../types.ts';
 import { readGeminiError, upstreamErrorFromGemini } from './errors.ts';
 import { hubFinishReason } from './finish-reason.ts';
-import { asRecord, readNumber, readRecords, readString } from './json-fields.ts';
+import { asRecord, readNumber, readRecords, readString } from '../json-fields.ts';
 import { createdSeconds, hubToolCall, THINK_CLOSE, THINK_OPEN, thinkingToContent, ToolCallIds } from './outbound-response.ts';
 import { geminiModelAndThinking } from './thinking.ts';
 import { hubUsage, readGeminiUsage } from './usage.ts';

@@ -17,7 +17,7 @@
  * - `default`, `examples`, `exclusiveMinimum`/`Maximum`, `additionalProperties`, `$schema`, `$id` and every other
  *   keyword are dropped; `required` names that are not properties are dropped (Gemini rejects them).
  */
-import { asRecord, readRecords, readString } from './json-fields.ts';
+import { asRecord, readRecords, readString } from '../json-fields.ts';
 
 type Schema = Record<string, unknown>;
 

@@ -15,7 +15,7 @@
  * `minimal` takes low's budget and `xhigh`/`max` high's (24 576 is 2.5 Flash's ceiling, so it is accepted by
  * every 2.5 model).
  */
-import { readString } from './json-fields.ts';
+import { readString } from '../json-fields.ts';
 
 export interface GeminiModelAndThinking {
   /** The model name without a thinking suffix (unchanged when there is none). */

@@ -10,7 +10,7 @@
  */
 import { MAX_REPORTED_TOKENS, readOpenAIUsage } from '../../providers/openai-usage.ts';
 import type { JsonBody, Usage } from '../../types.ts';
-import { asRecord } from './json-fields.ts';
+import { asRecord } from '../json-fields.ts';
 
 /** Usage from a GenerateContentResponse (or one stream event); undefined when it carries no `usageMetadata`. */
 export function readGeminiUsage(json: unknown): Usage | undefined {

@@ -1,10 +1,9 @@
 /**
- * Narrowing of parsed JSON for the Gemini converters (style.md rule 4: parse `unknown` at the edge), and the one
- * way they report input they cannot use: a GatewayError `invalid_request` that names the field. The same helpers
- * as src/relay/dialects/anthropic/json-fields.ts, kept apart while both dialects are written in parallel.
+ * Narrowing of parsed JSON for the dialect converters (style.md rule 4: parse `unknown` at the edge), and the
+ * one way they report input they cannot use: a GatewayError `invalid_request` that names the field.
  */
-import { GatewayError } from '../../../errors/gateway-error.ts';
-import { asRecord } from '../../json-record.ts';
+import { GatewayError } from '../../errors/gateway-error.ts';
+import { asRecord } from '../json-record.ts';
 
 export { asRecord };
 
@@ -33,6 +32,13 @@ export function readRecords(value: unknown): Record<string, unknown>[] {
 
 export function invalidRequest(field: string, message: string): GatewayError {
   return new GatewayError({ code: 'invalid_request', field, message: `${field}: ${message}` });
+}
+
+/** The record at `field`, or an `invalid_request` error naming it. */
+export function requireRecord(value: unknown, field: string, what: string): Record<string, unknown> {
+  const record = asRecord(value);
+  if (record === undefined) throw invalidRequest(field, `must be ${what}`);
+  return record;
 }
 
 /**
