@@ -3,7 +3,9 @@
  * Chat Completions format — request body, `chat.completion` object and `chat.completion.chunk` stream objects
  * — because the relay already speaks it end to end, OpenAI publishes a schema for it that the tests validate
  * against, and it can carry everything the other dialects need (tools, images, reasoning, usage details).
- * Every converter is a pure function or a small state machine over plain JSON: no I/O, no clock, no Elysia.
+ * Every converter is a pure function or a small state machine over plain JSON: no I/O and no Elysia; the one
+ * time they need (the `created` second of a chat.completion) comes from a clock their factory takes
+ * (`createAnthropicOutbound({ now })`, `createGeminiOutbound({ now })`), so tests fix it.
  *
  * - An inbound dialect turns a client's request in its own format (Anthropic Messages, Gemini
  *   generateContent) into a hub request, and the hub's answer back into the client's format.
