@@ -9,6 +9,7 @@ import { accessLogPlugin } from './http/plugins/access-log.ts';
 import { errorsPlugin } from './http/plugins/errors.ts';
 import { createLifecycle, lifecyclePlugin, type MutableLifecycle } from './http/plugins/lifecycle.ts';
 import { requestIdPlugin } from './http/plugins/request-id.ts';
+import { anthropicRoutes } from './http/routes/anthropic.ts';
 import { billingRoutes } from './http/routes/billing.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { openAiRoutes } from './http/routes/openai.ts';
@@ -43,15 +44,15 @@ export function createApp(
     .use(healthRoutes({ store: deps.store, channels, lifecycle }));
   const relay = options.relay;
   if (relay === undefined) return app;
-  return app.use(
-    openAiRoutes({
-      authenticate: relay.authenticate,
-      pipeline: relay.pipeline,
-      modelsFor: (group) => relay.modelsFor(group),
-      maxRequestBodyBytes: (deps.config?.maxRequestBodyMb ?? 32) * 1024 * 1024,
-      clientIp: createClientIpResolver(deps.config?.trustedProxies ?? []),
-    }),
-  ).use(
+  const relayRouteOptions = {
+    authenticate: relay.authenticate,
+    pipeline: relay.pipeline,
+    modelsFor: (group: string) => relay.modelsFor(group),
+    maxRequestBodyBytes: (deps.config?.maxRequestBodyMb ?? 32) * 1024 * 1024,
+    clientIp: createClientIpResolver(deps.config?.trustedProxies ?? []),
+  };
+  // Anthropic first: its GET /v1/models hook (for `anthropic-version` clients) covers only routes mounted after it.
+  return app.use(anthropicRoutes(relayRouteOptions)).use(openAiRoutes(relayRouteOptions)).use(
     billingRoutes({
       authenticate: relay.authenticate,
       keyBilling: createKeyBillingService(deps),
