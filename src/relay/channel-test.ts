@@ -254,7 +254,7 @@ async function send(deps: ChannelTestDeps, adapter: ProviderAdapter, request: Re
       return { ok: false, status: error.status, errorCode: error.code, message: error.message };
     }
     const text = await readBodyText(response.body, ANSWER_BODY_BYTES);
-    const problem = answerProblem(request.endpoint, text);
+    const problem = answerProblem(request.endpoint, hubAnswer(adapter, request, target, text));
     if (problem !== undefined) return { ok: false, status: response.status, errorCode: 'bad_response_body', message: problem };
     return { ok: true, status: response.status, errorCode: null, message: null };
   } catch (error) {
@@ -262,6 +262,20 @@ async function send(deps: ChannelTestDeps, adapter: ProviderAdapter, request: Re
     // An adapter refusing the channel's settings (a bad header value …) is a failed test, not a crash of the run.
     return { ok: false, status: 0, errorCode: 'test_failed', message: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/** A native answer (Anthropic, Gemini) in the hub's format, so that one shape check serves every channel type. */
+function hubAnswer(adapter: ProviderAdapter, request: RelayRequest, target: ChannelTarget, text: string): string {
+  const translation = adapter.translate?.(request, target);
+  if (translation === undefined) return text;
+  let native: unknown;
+  try {
+    native = JSON.parse(text);
+  } catch {
+    return text;
+  }
+  const record = asRecord(native);
+  return record === undefined ? text : JSON.stringify(translation.response(record));
 }
 
 /**

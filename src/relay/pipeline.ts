@@ -273,6 +273,8 @@ export function createPipeline(deps: PipelineDeps) {
         let wholeUsage: Usage | undefined;
         try {
           const response = await attemptOnce(request, target, adapter, signal, deadline - performance.now());
+          // Native answers (Anthropic, Gemini) are converted to the hub's; OpenAI-format ones pass through.
+          const translation = adapter.translate?.(request, target);
           if (request.stream && isEventStream(response.headers)) {
             committed = await openRelayStream({
               request,
@@ -282,6 +284,7 @@ export function createPipeline(deps: PipelineDeps) {
               keepAliveMs: deps.config.keepAliveSeconds * 1000,
               commitBy: attemptStarted + timeouts(true, deadline - attemptStarted).firstByteTimeoutMs,
               promptTokens,
+              translation,
               onEnd: (end) =>
                 report({
                   status: response.status,
@@ -295,6 +298,7 @@ export function createPipeline(deps: PipelineDeps) {
           } else {
             const whole = await answerWhole(request, response, adapter, promptTokens, (end) =>
               report({ status: response.status, endState: end.state, errorCode: end.errorCode, usage: end.usage, partial: end.state !== 'completed', firstTokenMs: undefined }),
+              translation,
             );
             committed = whole.response;
             wholeUsage = whole.usage;

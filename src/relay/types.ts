@@ -5,6 +5,7 @@
  * Adapters never call fetch, touch the database or import Elysia; the dispatcher owns the network.
  */
 import type { ChannelKind } from '../services/channel-types.ts';
+import type { NativeToHubStream } from './dialects/types.ts';
 
 /** The OpenAI-shaped endpoints the relay serves. */
 export type Endpoint =
@@ -103,4 +104,21 @@ export interface ProviderAdapter {
   ): import('./errors.ts').UpstreamError;
   /** Usage from a non-stream JSON reply or from one stream chunk; undefined when it carries none. */
   readUsage(json: unknown): Usage | undefined;
+  /**
+   * Present when the upstream answers in its own format (Anthropic, Gemini): the relay converts every answer of
+   * one attempt to the hub's (OpenAI Chat Completions) with it before the client sees it. Absent for the OpenAI
+   * family, whose answers pass through byte for byte.
+   */
+  translate?(request: RelayRequest, target: ChannelTarget): HubTranslation;
+}
+
+/** The converters of one attempt's answer, native → hub (src/relay/dialects/types.ts `OutboundDialect`). */
+export interface HubTranslation {
+  /** A native non-stream JSON answer → a hub `chat.completion`; throws an UpstreamError on one it cannot read. */
+  response(native: JsonBody): JsonBody;
+  /**
+   * A state machine for the native stream: each event → hub chunks, `completed` once the provider's own end
+   * marker was seen, `usage()` as reported so far; throws an UpstreamError on an in-band error event.
+   */
+  stream(): NativeToHubStream;
 }

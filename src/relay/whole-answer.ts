@@ -2,12 +2,16 @@
  * Whole (non-stream) answers: a JSON answer is read to its end before anything reaches the client (to find its
  * usage, and so that a body cut short is a failed attempt rather than a 200 with broken JSON); any other body
  * (speech audio) is passed through as it arrives. Without upstream usage, the usage is estimated locally.
+ * A channel that answers in its own format (the adapter's `translate`) has its answer converted to a hub
+ * `chat.completion` before the client sees it; OpenAI-format answers are returned as received.
  */
+import { redactUpstreamBody } from '../security/redact.ts';
 import { countText } from '../tokenizer/count.ts';
 import type { DispatchResponse } from './dispatch.ts';
 import { isUpstreamError, UpstreamError } from './errors.ts';
 import { emptyUsage } from './outcome.ts';
-import type { ProviderAdapter, RelayRequest, Usage } from './types.ts';
+import { asRecord } from './json-record.ts';
+import type { HubTranslation, ProviderAdapter, RelayRequest, Usage } from './types.ts';
 
 /** Non-stream JSON answers are read whole (to find usage); bigger ones are an upstream fault. */
 const MAX_JSON_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -30,8 +34,10 @@ export async function answerWhole(
   adapter: ProviderAdapter,
   promptTokens: () => number,
   ended: (end: WholeEnd) => void,
+  translation?: HubTranslation,
 ): Promise<{ response: Response; usage: Usage | undefined }> {
   const contentType = response.headers.get('content-type');
+  if (translation !== undefined) return answerTranslated(request, response, adapter, promptTokens, translation);
   if (contentType === null || !contentType.toLowerCase().includes('json')) {
     const headers = new Headers();
     if (contentType !== null) headers.set('content-type', contentType);
@@ -46,6 +52,41 @@ export async function answerWhole(
     usage = undefined;
   }
   return { response: new Response(text, { status: response.status, headers: { 'content-type': contentType } }), usage: usage ?? estimateWhole(request, promptTokens, text) };
+}
+
+/**
+ * A native JSON answer (Anthropic, Gemini) read whole and converted to a hub `chat.completion`. Usage is read
+ * from the native answer, whose counts the converter only restates. A 2xx that is not a JSON object (a proxy's
+ * HTML page) is a failed attempt: there is nothing to convert.
+ */
+async function answerTranslated(
+  request: RelayRequest,
+  response: DispatchResponse,
+  adapter: ProviderAdapter,
+  promptTokens: () => number,
+  translation: HubTranslation,
+): Promise<{ response: Response; usage: Usage }> {
+  const text = await readWholeBody(response, MAX_JSON_RESPONSE_BYTES);
+  let native: unknown;
+  try {
+    native = JSON.parse(text);
+  } catch {
+    native = undefined;
+  }
+  const record = asRecord(native);
+  if (record === undefined) {
+    throw new UpstreamError({
+      status: 0,
+      code: 'bad_response_body',
+      message: 'the upstream answered 2xx without a JSON object',
+      retryable: true,
+      channelAtFault: false,
+      upstreamBody: redactUpstreamBody(text),
+    });
+  }
+  const hubText = JSON.stringify(translation.response(record));
+  const usage = adapter.readUsage(record) ?? estimateWhole(request, promptTokens, hubText);
+  return { response: new Response(hubText, { status: response.status, headers: { 'content-type': 'application/json' } }), usage };
 }
 
 /** Reads a body whole as UTF-8; a read failure or a body over `maxBytes` rejects with an UpstreamError. */

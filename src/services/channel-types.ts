@@ -48,13 +48,13 @@ export const channelTypes = {
     label: 'Anthropic',
     defaultBaseUrl: 'https://api.anthropic.com',
     legacyType: 14,
-    notes: 'Native Messages API; OpenAI and Gemini clients are converted.',
+    notes: 'Native Messages API (x-api-key, anthropic-version); OpenAI chat requests are converted both ways, streams included.',
   },
   gemini: {
     label: 'Google Gemini',
     defaultBaseUrl: 'https://generativelanguage.googleapis.com',
     legacyType: 24,
-    notes: 'Native generateContent API with an API key (not Vertex AI).',
+    notes: 'Native generateContent API with an API key (not Vertex AI); not served by the relay yet.',
   },
   'openai-compatible': {
     label: 'OpenAI-compatible',

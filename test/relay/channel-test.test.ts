@@ -126,13 +126,22 @@ forEachDialect('channel test', (context) => {
 
   test('a channel type without an adapter reports ok:false without sending anything', async () => {
     const deps = context();
-    const channel = await addChannel(deps, { type: 'anthropic', models: ['claude-sonnet-4-5'] });
+    const channel = await addChannel(deps, { type: 'gemini', models: ['gemini-2.5-flash'] });
     const before = mock.requests.length;
     const result = await testChannel(testDepsOf(deps), channel.id);
     expect(result).toMatchObject({ ok: false, status: 0, errorCode: 'unsupported_channel_type', latencyMs: null });
-    expect(result.message).toContain('Anthropic');
+    expect(result.message).toContain('Gemini');
     expect(mock.requests.length).toBe(before);
     expect((await deps.channels.get(String(channel.id))).testedAt).toBeNull();
+  });
+
+  test('an anthropic channel is tested on /v1/messages and its answer read in the hub format', async () => {
+    const deps = context();
+    const channel = await addChannel(deps, { type: 'anthropic', models: ['claude-sonnet-4-5'] });
+    const result = await testChannel(testDepsOf(deps), channel.id);
+    expect(result).toMatchObject({ ok: true, endpoint: 'chat-completions', status: 200, errorCode: null });
+    expect(lastRequest().path).toBe('/v1/messages');
+    expect(lastRequest().json).toMatchObject({ model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
   });
 
   test('an auto-disabled channel is re-enabled by a pass only while auto_enable_enabled is on', async () => {

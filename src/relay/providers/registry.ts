@@ -6,6 +6,7 @@
  */
 import type { ChannelKind } from '../../services/channel-types.ts';
 import type { ProviderAdapter } from '../types.ts';
+import { anthropicAdapter } from './anthropic.ts';
 import { azureOpenAIAdapter } from './azure-openai.ts';
 import { customAdapter } from './custom.ts';
 import { openaiAdapter } from './openai.ts';
@@ -22,7 +23,6 @@ import {
 
 /** Kinds without an adapter yet, each with the reason an operator sees. */
 export const pendingKinds = {
-  anthropic: 'the Anthropic Messages adapter (OpenAI ⇄ Anthropic conversion) is not built yet',
   gemini: 'the Gemini generateContent adapter (OpenAI ⇄ Gemini conversion) is not built yet',
 } as const;
 
@@ -31,7 +31,7 @@ export type PendingKind = keyof typeof pendingKinds;
 export const providers = {
   openai: openaiAdapter,
   azure: azureOpenAIAdapter,
-  anthropic: undefined,
+  anthropic: anthropicAdapter,
   gemini: undefined,
   'openai-compatible': openaiCompatibleAdapter,
   deepseek: deepseekAdapter,

@@ -6,7 +6,9 @@
  * - completion tokens are counted per delta (the text is never accumulated), so a stream without usage, or one
  *   cut short, is still measured;
  * - a quiet stream gets `: keep-alive` comments so neither a proxy nor Bun's idle timer closes it;
- * - when the client leaves, the upstream request is cancelled at once.
+ * - when the client leaves, the upstream request is cancelled at once;
+ * - an upstream that streams in its own format (Anthropic) has each event converted to hub chunks first, and its
+ *   own end marker (message_stop) stands for `[DONE]`; its in-band error event is a cut stream like any other.
  *
  * The stream is committed on the upstream's first event, not on its headers: until an event arrives nothing
  * is sent to the client, so an upstream that answers 200 and then resets or ends without a single event is an
@@ -19,7 +21,7 @@ import { createCompletionCounter } from '../../tokenizer/count.ts';
 import type { DispatchResponse } from '../dispatch.ts';
 import { isUpstreamError, UpstreamError } from '../errors.ts';
 import { emptyUsage, type EndState } from '../outcome.ts';
-import type { ProviderAdapter, RelayRequest, Usage } from '../types.ts';
+import type { HubTranslation, ProviderAdapter, RelayRequest, Usage } from '../types.ts';
 import { encodeSseEvent, SSE_KEEPALIVE, SseParser, type SseEvent } from './sse-parser.ts';
 
 export interface StreamEnd {
@@ -41,6 +43,12 @@ export interface RelayStreamOptions {
   /** Computed only when the upstream reported no usage. */
   promptTokens: () => number;
   onEnd: (end: StreamEnd) => void;
+  /**
+   * The attempt's converters when the upstream streams in its own format (the adapter's `translate`): each
+   * native event becomes hub chunks, relayed as an OpenAI upstream's chunks would be, and the converter's end
+   * marker becomes `[DONE]`. Absent: the OpenAI-format stream is relayed as received.
+   */
+  translation?: HubTranslation;
 }
 
 /** Responses API events after which the response is over (https://platform.openai.com/docs/api-reference/responses-streaming). */
@@ -268,10 +276,51 @@ export async function openRelayStream(options: RelayStreamOptions): Promise<Resp
     }
   };
 
+  /**
+   * A native stream (Anthropic, Gemini) converted to hub events: one `data:` event per hub chunk, and a
+   * `[DONE]` once the converter saw the provider's end marker. Usage comes from the converter (reportedUsage),
+   * not from the chunks: its usage chunk is only the client's copy, and is left out when the upstream reported
+   * none, so that the local estimate takes its place. An in-band error event throws its UpstreamError.
+   */
+  const native = options.translation?.stream();
+  const toHub = (events: SseEvent[]): SseEvent[] => {
+    if (native === undefined) return events;
+    const hub: SseEvent[] = [];
+    for (const event of events) {
+      for (const chunk of native.push(event)) {
+        const usageOnly = Array.isArray(chunk.choices) && chunk.choices.length === 0 && chunk.usage !== undefined;
+        if (usageOnly && native.usage() === undefined) continue;
+        hub.push({ event: undefined, data: JSON.stringify(chunk), id: undefined });
+      }
+      reportedUsage = native.usage() ?? reportedUsage;
+      if (native.completed) {
+        hub.push({ event: undefined, data: '[DONE]', id: undefined });
+        break;
+      }
+    }
+    return hub;
+  };
+  /** The next events to relay: as read for an OpenAI-format upstream; converted, and at least one, for a native one. */
+  const nextRelayEvents = async (): Promise<SseEvent[] | undefined> => {
+    for (;;) {
+      const events = await nextEvents();
+      if (events === undefined || native === undefined) return events;
+      let hub: SseEvent[];
+      try {
+        hub = toHub(events);
+      } catch (error) {
+        closeReader();
+        throw error;
+      }
+      if (hub.length > 0) return hub;
+    }
+  };
+  const readUsage = native === undefined ? (json: unknown) => adapter.readUsage(json) : () => undefined;
+
   // The first read, or the first-byte deadline if it comes first; a read still running then is taken over by pull.
   let pending: SseEvent[] | undefined;
   let pendingRead: Promise<SseEvent[] | undefined> | undefined;
-  const firstRead = nextEvents();
+  const firstRead = nextRelayEvents();
   let deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<'deadline'>((resolve) => {
     deadlineTimer = setTimeout(() => resolve('deadline'), Math.max(0, options.commitBy - performance.now()));
@@ -366,7 +415,7 @@ export async function openRelayStream(options: RelayStreamOptions): Promise<Resp
       }
     }
     const json = parseJson(event.data);
-    const usage = json === undefined ? undefined : adapter.readUsage(isResponses ? ((json as { response?: unknown }).response ?? json) : json);
+    const usage = json === undefined ? undefined : readUsage(isResponses ? ((json as { response?: unknown }).response ?? json) : json);
     if (usage !== undefined) reportedUsage = usage;
     const sequence = isResponses ? (json as { sequence_number?: unknown } | undefined)?.sequence_number : undefined;
     if (typeof sequence === 'number' && Number.isInteger(sequence)) lastSequence = sequence;
@@ -411,7 +460,7 @@ export async function openRelayStream(options: RelayStreamOptions): Promise<Resp
       };
       try {
         for (;;) {
-          const events = pending ?? (await (pendingRead ?? nextEvents()));
+          const events = pending ?? (await (pendingRead ?? nextRelayEvents()));
           pending = undefined;
           pendingRead = undefined;
           if (events === undefined) {

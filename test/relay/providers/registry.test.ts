@@ -13,6 +13,6 @@ describe('provider registry', () => {
         expect(pendingReason(kind)).toBeUndefined();
       }
     }
-    expect(channelKinds.filter((kind) => isPendingKind(kind))).toEqual(['anthropic', 'gemini']);
+    expect(channelKinds.filter((kind) => isPendingKind(kind))).toEqual(['gemini']);
   });
 });

@@ -140,7 +140,9 @@ export function createAnthropicNativeStream(context: OutboundContext, createdSec
           const message = asRecord(data.message) ?? {};
           id = readString(message.id) ?? id;
           model = readString(message.model) ?? model;
-          counts = mergeAnthropicUsage(counts ?? emptyCounts(), message.usage);
+          // Only a usage object the upstream really sent counts: without one, usage() stays undefined and the
+          // relay estimates (a proxy that strips usage must not make a stream free).
+          if (asRecord(message.usage) !== undefined) counts = mergeAnthropicUsage(counts ?? emptyCounts(), message.usage);
           if (roleSent) return [];
           roleSent = true;
           return [chunk({ role: 'assistant', content: '' })];
@@ -153,15 +155,15 @@ export function createAnthropicNativeStream(context: OutboundContext, createdSec
           return blockStop(data);
         case 'message_delta':
           stopReason = asRecord(data.delta)?.stop_reason ?? stopReason;
-          counts = mergeAnthropicUsage(counts ?? emptyCounts(), data.usage);
+          if (asRecord(data.usage) !== undefined) counts = mergeAnthropicUsage(counts ?? emptyCounts(), data.usage);
           return [];
         case 'message_stop': {
           completed = true;
           const finish = chunk({}, toHubFinishReason(stopReason));
-          const usageChunk = { ...chunk({}), choices: [], usage: hubUsageFromCounts(counts ?? emptyCounts()) };
+          const usageChunks = counts === undefined ? [] : [{ ...chunk({}), choices: [], usage: hubUsageFromCounts(counts) }];
           const role = roleSent ? [] : [chunk({ role: 'assistant', content: '' })];
           roleSent = true;
-          return [...role, finish, usageChunk];
+          return [...role, finish, ...usageChunks];
         }
         case 'error':
           throw upstreamErrorFromStreamEvent(data);

@@ -1,0 +1,110 @@
+/**
+ * The `anthropic` channel type: OpenAI-format chat requests go out as Anthropic Messages requests and the
+ * answers come back as OpenAI objects, through the Anthropic outbound dialect (architecture.md decision 1).
+ * Pure like every adapter: it builds the request, maps errors, reads usage and lends the relay its converters.
+ * API reference: https://docs.anthropic.com/en/api/messages, versions and headers:
+ * https://docs.anthropic.com/en/api/versioning and https://docs.anthropic.com/en/api/beta-headers.
+ */
+import { isGatewayError } from '../../errors/gateway-error.ts';
+import { createAnthropicOutbound } from '../dialects/anthropic/outbound.ts';
+import type { OutboundContext, OutboundDialect } from '../dialects/types.ts';
+import { UpstreamError } from '../errors.ts';
+import type { ChannelTarget, HubTranslation, ProviderAdapter, RelayRequest, UpstreamRequest } from '../types.ts';
+import { settingText } from './openai.ts';
+import { type ParseErrorContext, parseOpenAIError } from './openai-error.ts';
+import { trimBaseUrl, versionedBaseUrl } from './openai-url.ts';
+
+export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';
+/** The only stable version of the Messages API (https://docs.anthropic.com/en/api/versioning). */
+export const ANTHROPIC_VERSION = '2023-06-01';
+
+/**
+ * `https://api.anthropic.com` → `…/v1/messages`; a base that already ends in a version (`…/v1`, as proxies are
+ * often configured) is used as given.
+ */
+export function anthropicMessagesUrl(baseUrl: string): string {
+  const base = trimBaseUrl(baseUrl) === '' ? ANTHROPIC_DEFAULT_BASE_URL : baseUrl;
+  return `${versionedBaseUrl(base)}/messages`;
+}
+
+/**
+ * Anthropic's error types that say the key or its account cannot be used
+ * (https://docs.anthropic.com/en/api/errors): a wrong key (401), a key without access (403), an account
+ * without credit (`billing_error`). A multi-key channel may hold keys of several organizations, so each is
+ * the key's fault, like OpenAI's `insufficient_quota`.
+ */
+const keyFaultTypes: ReadonlySet<string> = new Set(['authentication_error', 'permission_error', 'billing_error']);
+
+/**
+ * Maps a non-2xx reply (`{"type":"error","error":{"type","message"},"request_id"}`) to an UpstreamError. The
+ * body shape is the one the OpenAI reader already understands (`error.type` becomes the code, `error.message`
+ * the message, the key redacted, `Retry-After` read), so it does the reading; only the fault classification
+ * differs: Anthropic names its account failures by type, not by OpenAI's codes.
+ */
+export function parseAnthropicError(status: number, headers: Headers, bodyText: string, context: ParseErrorContext = {}): UpstreamError {
+  const error = parseOpenAIError(status, headers, bodyText, context);
+  if (error.channelAtFault !== false || !keyFaultTypes.has(error.code)) return error;
+  return new UpstreamError({
+    status: error.status,
+    code: error.code,
+    message: error.message,
+    // A failure of the key's account is always worth another channel (domain.md 4.2).
+    retryable: true,
+    channelAtFault: 'key',
+    retryAfterMs: error.retryAfterMs,
+    upstreamBody: error.upstreamBody,
+  });
+}
+
+function outboundContext(request: RelayRequest, target: ChannelTarget): OutboundContext {
+  return { upstreamModel: target.upstreamModel, stream: request.stream, settings: target.settings };
+}
+
+export function createAnthropicAdapter(dialect: OutboundDialect): ProviderAdapter {
+  return {
+    endpoints: new Set(['chat-completions']),
+    // Anthropic always reports usage, in message_start and message_delta; there is nothing to ask for.
+    streamUsage: false,
+    buildRequest(request: RelayRequest, target: ChannelTarget): UpstreamRequest {
+      if (request.body instanceof FormData) {
+        throw new UpstreamError({
+          status: 501,
+          code: 'endpoint_not_supported',
+          message: `channel type anthropic cannot serve ${request.endpoint} requests`,
+          retryable: true,
+          channelAtFault: false,
+        });
+      }
+      let body: string;
+      try {
+        body = JSON.stringify(dialect.fromHubRequest(request.body, outboundContext(request, target)));
+      } catch (error) {
+        // Input Messages cannot express (n > 1, an audio part …) is the client's request, answered as a 400 that
+        // names the field; as an UpstreamError it goes through the pipeline's failure path and releases the hold.
+        if (!isGatewayError(error)) throw error;
+        throw new UpstreamError({ status: error.status, code: error.code, message: error.message, retryable: false, channelAtFault: false });
+      }
+      const headers: Record<string, string> = {
+        'x-api-key': target.key,
+        'anthropic-version': ANTHROPIC_VERSION,
+        'content-type': 'application/json',
+        accept: request.stream ? 'text/event-stream' : 'application/json',
+      };
+      // Comma-separated beta names, e.g. `context-1m-2025-08-07` (https://docs.anthropic.com/en/api/beta-headers).
+      const beta = settingText(target, 'anthropic_beta');
+      if (beta !== undefined) headers['anthropic-beta'] = beta;
+      return { url: anthropicMessagesUrl(target.baseUrl), method: 'POST', headers, body };
+    },
+    parseError: parseAnthropicError,
+    readUsage: (json) => dialect.readUsage(json),
+    translate(request: RelayRequest, target: ChannelTarget): HubTranslation {
+      const context = outboundContext(request, target);
+      return {
+        response: (native) => dialect.toHubResponse(native, context),
+        stream: () => dialect.createStream(context),
+      };
+    },
+  };
+}
+
+export const anthropicAdapter = createAnthropicAdapter(createAnthropicOutbound());
