@@ -14,6 +14,7 @@ import { GatewayError, isGatewayError } from '../errors/gateway-error.ts';
 import type { Logger } from '../log/logger.ts';
 import { cutToBytes, redact } from '../security/redact.ts';
 import type { Billing, Reservation } from '../services/billing.ts';
+import type { AuthResult } from './auth.ts';
 import { parseStatusRanges, type Settings, statusInRanges } from '../services/settings.ts';
 import { estimatePromptTokens } from '../tokenizer/count.ts';
 import type { Dispatcher, DispatchResponse } from './dispatch.ts';
@@ -59,6 +60,24 @@ export interface RelayCaller {
   readonly pinnedChannelId: number | undefined;
   readonly clientIp: string | undefined;
   readonly affinityKey: string | undefined;
+}
+
+/** The caller of a relay route, from its key's authentication and the request around it. */
+export function relayCallerOf(
+  auth: Pick<AuthResult, 'tokenId' | 'tokenName' | 'userId' | 'username' | 'group' | 'pinnedChannelId'>,
+  request: { requestId: string; clientIp: string | undefined; affinityKey: string | undefined },
+): RelayCaller {
+  return {
+    requestId: request.requestId,
+    tokenId: auth.tokenId,
+    tokenName: auth.tokenName,
+    userId: auth.userId,
+    username: auth.username,
+    group: auth.group,
+    pinnedChannelId: auth.pinnedChannelId,
+    clientIp: request.clientIp,
+    affinityKey: request.affinityKey,
+  };
 }
 
 export function createPipeline(deps: PipelineDeps) {

@@ -19,7 +19,7 @@ import { anthropicInbound } from '../../relay/dialects/anthropic/inbound.ts';
 import { asRecord, invalidRequest, readString } from '../../relay/dialects/json-fields.ts';
 import type { HubToClientStream, InboundContext, SseOut } from '../../relay/dialects/types.ts';
 import { RelayFailure } from '../../relay/failure.ts';
-import type { RelayCaller } from '../../relay/pipeline.ts';
+import { relayCallerOf } from '../../relay/pipeline.ts';
 import { affinityKeyOf } from '../../relay/router.ts';
 import { encodeSseEvent, SSE_KEEPALIVE, type SseEvent, SseParser } from '../../relay/stream/sse-parser.ts';
 import type { JsonBody } from '../../relay/types.ts';
@@ -88,20 +88,6 @@ function readModelAndStream(body: JsonBody): InboundContext {
     throw invalidRequest('stream', 'must be true or false');
   }
   return { model: name, stream: body.stream === true };
-}
-
-function callerOf(auth: AuthResult, requestId: string, clientIp: string | undefined, body: JsonBody, headers: Headers): RelayCaller {
-  return {
-    requestId,
-    tokenId: auth.tokenId,
-    tokenName: auth.tokenName,
-    userId: auth.userId,
-    username: auth.username,
-    group: auth.group,
-    pinnedChannelId: auth.pinnedChannelId,
-    clientIp,
-    affinityKey: affinityKeyOf(body, headers),
-  };
 }
 
 function encodeEvents(events: readonly SseOut[]): string {
@@ -275,7 +261,11 @@ export function anthropicRoutes(options: AnthropicRoutesOptions) {
             const context = readModelAndStream(body);
             const hubBody = anthropicInbound.toHubRequest(body, context);
             checkModelAllowed(auth, context.model);
-            const caller = callerOf(auth, requestIdOf(request) ?? Bun.randomUUIDv7(), clientIp, body, request.headers);
+            const caller = relayCallerOf(auth, {
+              requestId: requestIdOf(request) ?? Bun.randomUUIDv7(),
+              clientIp,
+              affinityKey: affinityKeyOf(body, request.headers),
+            });
             const response = await options.pipeline.relay(
               // The Anthropic client needs usage in message_delta, so the hub's usage chunk is always wanted.
               { endpoint: 'chat-completions', requestedModel: context.model, body: hubBody, stream: context.stream, clientWantsStreamUsage: true },

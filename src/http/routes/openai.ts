@@ -8,7 +8,7 @@ import { GatewayError } from '../../errors/gateway-error.ts';
 import type { AuthResult } from '../../relay/auth.ts';
 import { checkModelAllowed } from '../../relay/auth.ts';
 import { RelayFailure } from '../../relay/failure.ts';
-import type { Pipeline } from '../../relay/pipeline.ts';
+import { type Pipeline, relayCallerOf } from '../../relay/pipeline.ts';
 import { affinityKeyOf } from '../../relay/router.ts';
 import type { Endpoint, JsonBody, RelayRequest } from '../../relay/types.ts';
 import type { ClientIpResolver } from '../client-ip.ts';
@@ -165,21 +165,8 @@ export function openAiRoutes(options: OpenAiRoutesOptions) {
         checkModelAllowed(auth, relayRequest.requestedModel);
         const requestId = requestIdOf(request) ?? Bun.randomUUIDv7();
         try {
-          return await options.pipeline.relay(
-            relayRequest,
-            {
-              requestId,
-              tokenId: auth.tokenId,
-              tokenName: auth.tokenName,
-              userId: auth.userId,
-              username: auth.username,
-              group: auth.group,
-              pinnedChannelId: auth.pinnedChannelId,
-              clientIp,
-              affinityKey: relayRequest.body instanceof FormData ? undefined : affinityKeyOf(relayRequest.body, request.headers),
-            },
-            request.signal,
-          );
+          const affinityKey = relayRequest.body instanceof FormData ? undefined : affinityKeyOf(relayRequest.body, request.headers);
+          return await options.pipeline.relay(relayRequest, relayCallerOf(auth, { requestId, clientIp, affinityKey }), request.signal);
         } catch (error) {
           if (error instanceof RelayFailure) return relayFailureResponse(error, requestId);
           throw error;
