@@ -23,7 +23,7 @@ import type { SettingsService } from '../services/settings.ts';
 import { type Dispatcher, readBodyText } from './dispatch.ts';
 import { isUpstreamError } from './errors.ts';
 import { asRecord } from './json-record.ts';
-import { adapterFor, pendingReason } from './providers/registry.ts';
+import { adapterFor } from './providers/registry.ts';
 import { isGpt5Model, isOSeriesModel, parseReasoningSuffix } from './providers/reasoning-suffix.ts';
 import type { ChannelTarget, JsonBody, ProviderAdapter, RelayRequest } from './types.ts';
 
@@ -179,12 +179,10 @@ async function probe(deps: ChannelTestDeps, subject: ChannelSubject, position: n
   // Nothing is sent for these, so there is no latency to record either.
   const refuse = (errorCode: string, message: string): ChannelTestResult => ({ ...base, ok: false, latencyMs: null, status: 0, errorCode, message });
 
-  const kind = isChannelKind(view.type) ? view.type : undefined;
-  const adapter = kind === undefined ? undefined : adapterFor(kind);
-  if (kind === undefined || adapter === undefined) {
-    const reason = kind === undefined ? `the stored type "${view.type}" is unknown` : pendingReason(kind);
-    return refuse('unsupported_channel_type', `channel type ${view.type} cannot be tested yet: ${reason ?? 'it has no adapter'}`);
+  if (!isChannelKind(view.type)) {
+    return refuse('unsupported_channel_type', `channel type ${view.type} cannot be tested: the stored type "${view.type}" is unknown`);
   }
+  const adapter = adapterFor(view.type);
   if (!adapter.endpoints.has(endpoint)) {
     return refuse('unsupported_endpoint', `channel type ${view.type} does not serve ${endpoint}; test another model with --model`);
   }
@@ -203,7 +201,7 @@ async function probe(deps: ChannelTestDeps, subject: ChannelSubject, position: n
   const target: ChannelTarget = {
     channelId: view.id,
     channelName: view.name,
-    type: kind,
+    type: view.type,
     baseUrl: view.baseUrl,
     key: plaintext,
     keyPosition: key.position,

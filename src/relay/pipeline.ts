@@ -258,7 +258,7 @@ export function createPipeline(deps: PipelineDeps) {
 
         const adapter = adapterFor(target.type);
         /**
-         * A channel that cannot serve this endpoint at all (no adapter for its type, or a custom URL naming
+         * A channel that cannot serve this endpoint at all (its type does not offer it, or a custom URL naming
          * another endpoint) is not a failed attempt: it is recorded, health is untouched, and it uses up no
          * retry (the attempt index stays, so the next pick comes from the same priority level).
          */
@@ -269,7 +269,7 @@ export function createPipeline(deps: PipelineDeps) {
           skipped++;
           return skipped > MAX_SKIPPED_CHANNELS;
         };
-        if (adapter === undefined || !adapter.endpoints.has(request.endpoint)) {
+        if (!adapter.endpoints.has(request.endpoint)) {
           const unsupported = new UpstreamError({
             status: 501,
             code: 'endpoint_not_supported',

@@ -54,7 +54,7 @@ export const channelTypes = {
     label: 'Google Gemini',
     defaultBaseUrl: 'https://generativelanguage.googleapis.com',
     legacyType: 24,
-    notes: 'Native generateContent API with an API key (not Vertex AI); not served by the relay yet.',
+    notes: 'Native generateContent API with an API key (x-goog-api-key; not Vertex AI); OpenAI chat requests are converted both ways, streams included, and embeddings go to batchEmbedContents.',
   },
   'openai-compatible': {
     label: 'OpenAI-compatible',

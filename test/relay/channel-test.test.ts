@@ -124,15 +124,18 @@ forEachDialect('channel test', (context) => {
     expect(lastRequest().json).toMatchObject({ model: 'text-embedding-3-small', input: 'hello world' });
   });
 
-  test('a channel type without an adapter reports ok:false without sending anything', async () => {
+  test('a gemini channel is tested on :generateContent with x-goog-api-key; an embedding model on :batchEmbedContents', async () => {
     const deps = context();
-    const channel = await addChannel(deps, { type: 'gemini', models: ['gemini-2.5-flash'] });
-    const before = mock.requests.length;
+    const channel = await addChannel(deps, { type: 'gemini', models: ['gemini-2.5-flash', 'text-embedding-004'] });
     const result = await testChannel(testDepsOf(deps), channel.id);
-    expect(result).toMatchObject({ ok: false, status: 0, errorCode: 'unsupported_channel_type', latencyMs: null });
-    expect(result.message).toContain('Gemini');
-    expect(mock.requests.length).toBe(before);
-    expect((await deps.channels.get(String(channel.id))).testedAt).toBeNull();
+    expect(result).toMatchObject({ ok: true, endpoint: 'chat-completions', status: 200, errorCode: null });
+    expect(lastRequest().path).toBe('/v1beta/models/gemini-2.5-flash:generateContent');
+    expect(lastRequest().headers['x-goog-api-key']).toBe(channel.secret);
+    expect(lastRequest().json).toMatchObject({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }], generationConfig: { maxOutputTokens: 16 } });
+
+    const embedding = await testChannel(testDepsOf(deps), channel.id, { model: 'text-embedding-004' });
+    expect(embedding).toMatchObject({ ok: true, endpoint: 'embeddings', status: 200 });
+    expect(lastRequest().path).toBe('/v1beta/models/text-embedding-004:batchEmbedContents');
   });
 
   test('an anthropic channel is tested on /v1/messages and its answer read in the hub format', async () => {

@@ -1,14 +1,13 @@
 /**
  * Channel kind → provider adapter. The map is checked against every ChannelKind, so a kind added to
- * services/channel-types.ts without an adapter fails to compile (style.md rule 8). Kinds whose native adapter
- * comes with a later issue are listed in `pendingKinds` and map to `undefined` on purpose; the pipeline then
- * answers that the channel type cannot serve OpenAI requests yet.
+ * services/channel-types.ts without an adapter fails to compile (style.md rule 8).
  */
 import type { ChannelKind } from '../../services/channel-types.ts';
 import type { ProviderAdapter } from '../types.ts';
 import { anthropicAdapter } from './anthropic.ts';
 import { azureOpenAIAdapter } from './azure-openai.ts';
 import { customAdapter } from './custom.ts';
+import { geminiAdapter } from './gemini.ts';
 import { openaiAdapter } from './openai.ts';
 import {
   deepseekAdapter,
@@ -21,18 +20,11 @@ import {
   xaiAdapter,
 } from './openai-compatible.ts';
 
-/** Kinds without an adapter yet, each with the reason an operator sees. */
-export const pendingKinds = {
-  gemini: 'the Gemini generateContent adapter (OpenAI ⇄ Gemini conversion) is not built yet',
-} as const;
-
-export type PendingKind = keyof typeof pendingKinds;
-
 export const providers = {
   openai: openaiAdapter,
   azure: azureOpenAIAdapter,
   anthropic: anthropicAdapter,
-  gemini: undefined,
+  gemini: geminiAdapter,
   'openai-compatible': openaiCompatibleAdapter,
   deepseek: deepseekAdapter,
   ollama: ollamaAdapter,
@@ -42,18 +34,9 @@ export const providers = {
   moonshot: moonshotAdapter,
   siliconflow: siliconflowAdapter,
   custom: customAdapter,
-} as const satisfies { [Kind in ChannelKind]: Kind extends PendingKind ? undefined : ProviderAdapter };
+} as const satisfies Record<ChannelKind, ProviderAdapter>;
 
-/** The adapter for a channel kind, or undefined for a pending kind (see `pendingReason`). */
-export function adapterFor(kind: ChannelKind): ProviderAdapter | undefined {
+/** The adapter for a channel kind; every kind has one. */
+export function adapterFor(kind: ChannelKind): ProviderAdapter {
   return providers[kind];
-}
-
-/** Why a kind has no adapter, for the error the client gets; undefined when it has one. */
-export function pendingReason(kind: ChannelKind): string | undefined {
-  return isPendingKind(kind) ? pendingKinds[kind] : undefined;
-}
-
-export function isPendingKind(kind: ChannelKind): kind is PendingKind {
-  return Object.hasOwn(pendingKinds, kind);
 }
