@@ -11,6 +11,7 @@ import { createLifecycle, lifecyclePlugin, type MutableLifecycle } from './http/
 import { requestIdPlugin } from './http/plugins/request-id.ts';
 import { anthropicRoutes } from './http/routes/anthropic.ts';
 import { billingRoutes } from './http/routes/billing.ts';
+import { geminiRoutes } from './http/routes/gemini.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { openAiRoutes } from './http/routes/openai.ts';
 import { createClientIpResolver } from './http/client-ip.ts';
@@ -51,8 +52,9 @@ export function createApp(
     maxRequestBodyBytes: (deps.config?.maxRequestBodyMb ?? 32) * 1024 * 1024,
     clientIp: createClientIpResolver(deps.config?.trustedProxies ?? []),
   };
-  // Anthropic first: its GET /v1/models hook (for `anthropic-version` clients) covers only routes mounted after it.
-  return app.use(anthropicRoutes(relayRouteOptions)).use(openAiRoutes(relayRouteOptions)).use(
+  // Anthropic and Gemini before OpenAI: their GET /v1/models hooks (for `anthropic-version` / `x-goog-api-key`
+  // clients) cover only routes mounted after them.
+  return app.use(anthropicRoutes(relayRouteOptions)).use(geminiRoutes(relayRouteOptions)).use(openAiRoutes(relayRouteOptions)).use(
     billingRoutes({
       authenticate: relay.authenticate,
       keyBilling: createKeyBillingService(deps),
