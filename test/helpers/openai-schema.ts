@@ -10,6 +10,7 @@
  * `discriminator` when the value names one: the document's branches overlap often enough that "exactly one"
  * rejects valid bodies. `format` is not checked.
  */
+import { expect } from 'bun:test';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -175,4 +176,9 @@ export function validateSchema(schema: unknown, value: unknown): string[] {
  */
 export function validateOpenAi(schemaName: string, value: unknown): string[] {
   return validateSchema({ $ref: `#/components/schemas/${schemaName}` }, value);
+}
+
+/** Asserts the value conforms to the named OpenAI schema (as validateOpenAi, which needs the document). */
+export function expectConforms(schemaName: string, value: unknown): void {
+  expect(validateOpenAi(schemaName, value)).toEqual([]);
 }

@@ -8,8 +8,9 @@
 import { afterAll, beforeEach, describe, expect, test } from 'bun:test';
 import { countTokens } from 'gpt-tokenizer';
 import OpenAI from 'openai';
-import { validateOpenAi } from '../helpers/openai-schema.ts';
-import { type RelayHarness, splitSse, startRelayHarness } from '../helpers/relay-harness.ts';
+import { expectConforms } from '../helpers/openai-schema.ts';
+import { type RelayHarness, startRelayHarness } from '../helpers/relay-harness.ts';
+import { deliveredText, mockUsage, readRawStream, rejection } from '../helpers/relay-streams.ts';
 
 const harness: RelayHarness = await startRelayHarness({
   mock: {
@@ -54,28 +55,18 @@ const messages = [
   { role: 'user' as const, content: 'Hi' },
 ];
 
-function conforms(schema: string, value: unknown): void {
-  expect(validateOpenAi(schema, value)).toEqual([]);
-}
-
 /** The mock's recorded usage of its one completed reply, in the hub's semantics (what the outcome must hold). */
 function recordedUsage(): { promptTokens: number; completionTokens: number; cachedTokens: number; cacheWriteTokens: number } {
-  const usage = harness.mock.completedReplies[0]?.usage;
-  if (usage === undefined) throw new Error('the mock recorded no usage');
+  const usage = mockUsage(harness);
   return { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, cachedTokens: usage.cachedTokens, cacheWriteTokens: usage.cacheWriteTokens ?? 0 };
 }
 
-async function rawStream(model: string, extra: Record<string, unknown> = {}): Promise<{ status: number; data: string[]; chunks: Record<string, unknown>[]; errors: Record<string, unknown>[] }> {
-  const response = await harness.post('/v1/chat/completions', { model, stream: true, messages, ...extra });
-  const { data } = splitSse(await response.text());
-  const parsed = data.filter((line) => line !== '[DONE]').map((line) => JSON.parse(line) as Record<string, unknown>);
-  return { status: response.status, data, chunks: parsed.filter((chunk) => chunk.error === undefined), errors: parsed.filter((chunk) => chunk.error !== undefined) };
-}
+const rawStream = (model: string, extra: Record<string, unknown> = {}) => readRawStream(harness, { model, stream: true, messages, ...extra });
 
 describe('chat completions on an anthropic channel', () => {
   test('non-stream: the Messages request, the text back as a chat.completion, usage as the mock recorded it', async () => {
     const completion = await client.chat.completions.create({ model: MODEL, messages, max_tokens: 256 });
-    conforms('CreateChatCompletionResponse', completion);
+    expectConforms('CreateChatCompletionResponse', completion);
     expect(completion.object).toBe('chat.completion');
     expect(completion.choices[0]?.message.content).toBe(TEXT);
     expect(completion.choices[0]?.finish_reason).toBe('stop');
@@ -105,7 +96,7 @@ describe('chat completions on an anthropic channel', () => {
     let text = '';
     let finish: string | null | undefined;
     for await (const chunk of stream) {
-      conforms('CreateChatCompletionStreamResponse', chunk);
+      expectConforms('CreateChatCompletionStreamResponse', chunk);
       expect(chunk.usage ?? null).toBeNull();
       expect(chunk.choices).toHaveLength(1);
       text += chunk.choices[0]?.delta.content ?? '';
@@ -126,7 +117,7 @@ describe('chat completions on an anthropic channel', () => {
     expect(read.status).toBe(200);
     expect(read.data.at(-1)).toBe('[DONE]');
     expect(read.data.filter((line) => line === '[DONE]')).toHaveLength(1);
-    for (const chunk of read.chunks) conforms('CreateChatCompletionStreamResponse', chunk);
+    for (const chunk of read.chunks) expectConforms('CreateChatCompletionStreamResponse', chunk);
     const usageChunks = read.chunks.filter((chunk) => chunk.usage !== undefined && chunk.usage !== null);
     expect(usageChunks).toHaveLength(1);
     expect(read.chunks.at(-1)).toBe(usageChunks[0]);
@@ -147,7 +138,7 @@ describe('chat completions on an anthropic channel', () => {
 
   test('tool call, non-stream and streamed (argument deltas reassembled by the SDK)', async () => {
     const completion = await client.chat.completions.create({ model: 'claude-tools', tools: [WEATHER], messages: [{ role: 'user', content: 'Weather?' }] });
-    conforms('CreateChatCompletionResponse', completion);
+    expectConforms('CreateChatCompletionResponse', completion);
     const call = completion.choices[0]?.message.tool_calls?.[0];
     expect(call?.type === 'function' ? [call.function.name, JSON.parse(call.function.arguments)] : []).toEqual(['get_weather', { city: 'mock' }]);
     expect(call?.id).toStartWith('toolu_');
@@ -157,7 +148,7 @@ describe('chat completions on an anthropic channel', () => {
     const runner = client.chat.completions.stream({ model: 'claude-tools', tools: [WEATHER], messages: [{ role: 'user', content: 'Weather?' }] });
     let argumentDeltas = 0;
     runner.on('chunk', (chunk) => {
-      conforms('CreateChatCompletionStreamResponse', chunk);
+      expectConforms('CreateChatCompletionStreamResponse', chunk);
       if (chunk.choices[0]?.delta.tool_calls?.[0]?.function?.arguments) argumentDeltas++;
     });
     const final = await runner.finalChatCompletion();
@@ -236,14 +227,14 @@ describe('failures on an anthropic channel', () => {
     const read = await rawStream('claude-error-event');
     expect(read.status).toBe(200);
     expect(read.chunks.length).toBeGreaterThan(5);
-    for (const chunk of read.chunks) conforms('CreateChatCompletionStreamResponse', chunk);
+    for (const chunk of read.chunks) expectConforms('CreateChatCompletionStreamResponse', chunk);
     expect(read.errors).toEqual([{ error: { type: 'upstream_error', code: 'overloaded_error', message: expect.any(String) } }]);
     expect(read.data).not.toContain('[DONE]');
     expect(read.data.at(-1)).toContain('"error"');
     const [outcome] = await harness.waitForOutcomes(1);
     expect(outcome).toMatchObject({ status: 200, endState: 'upstream_error', errorCode: 'overloaded_error', partial: true });
     expect(outcome?.usage.estimated).toBe(true);
-    const delivered = read.chunks.map((chunk) => (chunk.choices as { delta?: { content?: string } }[])[0]?.delta?.content ?? '').join('');
+    const delivered = deliveredText(read.chunks);
     expect(outcome?.usage.completionTokens).toBe(countTokens(delivered));
     expect(outcome?.usage.completionTokens).toBeGreaterThan(0);
     // The prompt is the upstream's own count from message_start, not a local estimate.
@@ -271,14 +262,13 @@ describe('failures on an anthropic channel', () => {
 
   test('the SDK surfaces a cut stream as an error, never as a finished answer', async () => {
     const stream = await client.chat.completions.create({ model: 'claude-error-event', stream: true, messages });
-    const failure = await (async () => {
-      for await (const _chunk of stream) {
-        // Read until it throws.
-      }
-    })().then(
-      () => undefined,
-      (error: unknown) => error,
+    await rejection(
+      (async () => {
+        for await (const _chunk of stream) {
+          // Read until it throws.
+        }
+      })(),
+      OpenAI.APIError,
     );
-    expect(failure).toBeInstanceOf(OpenAI.APIError);
   });
 });

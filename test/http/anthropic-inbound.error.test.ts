@@ -7,6 +7,7 @@
 import Anthropic, { APIError, AuthenticationError, BadRequestError, InternalServerError, PermissionDeniedError, RateLimitError } from '@anthropic-ai/sdk';
 import { afterAll, beforeEach, describe, expect, test } from 'bun:test';
 import { type RelayHarness, splitSse, startRelayHarness } from '../helpers/relay-harness.ts';
+import { expectClientGone, rejection } from '../helpers/relay-streams.ts';
 
 const harness: RelayHarness = await startRelayHarness({ mock: { scripts: { 'long-slow': { chunks: 40, chunkDelayMs: 50 } } } });
 afterAll(() => harness.stop());
@@ -26,14 +27,7 @@ function clientFor(key: string): Anthropic {
   return new Anthropic({ apiKey: key, baseURL: harness.url, maxRetries: 0, timeout: 10_000 });
 }
 
-async function failure(promise: Promise<unknown>): Promise<APIError> {
-  const caught = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  expect(caught).toBeInstanceOf(APIError);
-  return caught as APIError;
-}
+const failure = (promise: Promise<unknown>): Promise<APIError> => rejection(promise, APIError);
 
 /** Checks the body is Anthropic's error shape with the given type, and carries the request id. */
 function expectAnthropicError(error: APIError, status: number, type: string): void {
@@ -147,11 +141,6 @@ describe('streams', () => {
     const reader = response.body?.getReader();
     const first = await reader?.read();
     expect(new TextDecoder().decode(first?.value)).toContain('event: message_start');
-    controller.abort();
-    await reader?.cancel().catch(() => undefined);
-    const [outcome] = await harness.waitForOutcomes(1);
-    expect(outcome).toMatchObject({ endState: 'client_gone', partial: true, status: 200 });
-    await harness.mock.waitUntilIdle(1000);
-    expect(harness.mock.requests[0]?.reply.ending).toBe('client-gone');
+    await expectClientGone(harness, controller, reader);
   });
 });

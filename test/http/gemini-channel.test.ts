@@ -8,8 +8,9 @@
  */
 import { afterAll, beforeEach, describe, expect, test } from 'bun:test';
 import OpenAI from 'openai';
-import { validateOpenAi } from '../helpers/openai-schema.ts';
-import { type RelayHarness, splitSse, startRelayHarness } from '../helpers/relay-harness.ts';
+import { expectConforms } from '../helpers/openai-schema.ts';
+import { type RelayHarness, startRelayHarness } from '../helpers/relay-harness.ts';
+import { deliveredText, mockUsage, readRawStream, rejection } from '../helpers/relay-streams.ts';
 
 const harness: RelayHarness = await startRelayHarness({
   mock: {
@@ -57,32 +58,18 @@ const messages = [
   { role: 'user' as const, content: 'Hi' },
 ];
 
-function conforms(schema: string, value: unknown): void {
-  expect(validateOpenAi(schema, value)).toEqual([]);
-}
-
 /** The mock's recorded usage of its one completed reply (already in the hub's semantics). */
 function recordedUsage(index = 0): { promptTokens: number; completionTokens: number; cachedTokens: number; reasoningTokens: number } {
-  const usage = harness.mock.completedReplies[index]?.usage;
-  if (usage === undefined) throw new Error('the mock recorded no usage');
+  const usage = mockUsage(harness, index);
   return { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, cachedTokens: usage.cachedTokens, reasoningTokens: usage.reasoningTokens };
 }
 
-async function rawStream(model: string, extra: Record<string, unknown> = {}): Promise<{ status: number; data: string[]; chunks: Record<string, unknown>[]; errors: Record<string, unknown>[] }> {
-  const response = await harness.post('/v1/chat/completions', { model, stream: true, messages, ...extra });
-  const { data } = splitSse(await response.text());
-  const parsed = data.filter((line) => line !== '[DONE]').map((line) => JSON.parse(line) as Record<string, unknown>);
-  return { status: response.status, data, chunks: parsed.filter((chunk) => chunk.error === undefined), errors: parsed.filter((chunk) => chunk.error !== undefined) };
-}
-
-function deliveredText(chunks: Record<string, unknown>[]): string {
-  return chunks.map((chunk) => (chunk.choices as { delta?: { content?: string } }[])[0]?.delta?.content ?? '').join('');
-}
+const rawStream = (model: string, extra: Record<string, unknown> = {}) => readRawStream(harness, { model, stream: true, messages, ...extra });
 
 describe('chat completions on a gemini channel', () => {
   test('non-stream: the generateContent request, the text back as a chat.completion, usage as the mock recorded it', async () => {
     const completion = await client.chat.completions.create({ model: MODEL, messages, max_tokens: 256 });
-    conforms('CreateChatCompletionResponse', completion);
+    expectConforms('CreateChatCompletionResponse', completion);
     expect(completion.object).toBe('chat.completion');
     expect(completion.choices[0]?.message.content).toBe(TEXT);
     expect(completion.choices[0]?.finish_reason).toBe('stop');
@@ -105,7 +92,7 @@ describe('chat completions on a gemini channel', () => {
 
   test('thoughts and cached tokens: inside completion and prompt, as in OpenAI usage; thoughts as reasoning_content', async () => {
     const completion = await client.chat.completions.create({ model: 'gemini-cached-thinking', messages });
-    conforms('CreateChatCompletionResponse', completion);
+    expectConforms('CreateChatCompletionResponse', completion);
     expect(harness.mock.requests[0]?.path).toBe(`/v1beta/models/${encodeURIComponent('mock/cached')}:generateContent`);
     expect(harness.mock.requests[0]?.json).toMatchObject({ generationConfig: { thinkingConfig: { thinkingBudget: -1, includeThoughts: true } } });
     expect(completion.choices[0]?.message.content).toBe(TEXT);
@@ -128,7 +115,7 @@ describe('chat completions on a gemini channel', () => {
     let text = '';
     let finish: string | null | undefined;
     for await (const chunk of stream) {
-      conforms('CreateChatCompletionStreamResponse', chunk);
+      expectConforms('CreateChatCompletionStreamResponse', chunk);
       expect(chunk.usage ?? null).toBeNull();
       expect(chunk.choices).toHaveLength(1);
       text += chunk.choices[0]?.delta.content ?? '';
@@ -149,7 +136,7 @@ describe('chat completions on a gemini channel', () => {
     expect(read.status).toBe(200);
     expect(read.data.at(-1)).toBe('[DONE]');
     expect(read.data.filter((line) => line === '[DONE]')).toHaveLength(1);
-    for (const chunk of read.chunks) conforms('CreateChatCompletionStreamResponse', chunk);
+    for (const chunk of read.chunks) expectConforms('CreateChatCompletionStreamResponse', chunk);
     const usageChunks = read.chunks.filter((chunk) => chunk.usage !== undefined && chunk.usage !== null);
     expect(usageChunks).toHaveLength(1);
     expect(read.chunks.at(-1)).toBe(usageChunks[0]);
@@ -164,7 +151,7 @@ describe('chat completions on a gemini channel', () => {
 
   test('tool call, non-stream and streamed, and the function response sent back', async () => {
     const completion = await client.chat.completions.create({ model: 'gemini-tools', tools: [WEATHER], messages: [{ role: 'user', content: 'Weather?' }] });
-    conforms('CreateChatCompletionResponse', completion);
+    expectConforms('CreateChatCompletionResponse', completion);
     const call = completion.choices[0]?.message.tool_calls?.[0];
     expect(call?.type === 'function' ? [call.function.name, JSON.parse(call.function.arguments)] : []).toEqual(['get_weather', { city: 'mock' }]);
     expect(completion.choices[0]?.finish_reason).toBe('tool_calls');
@@ -174,7 +161,7 @@ describe('chat completions on a gemini channel', () => {
     expect(JSON.stringify(declaration)).not.toContain('additionalProperties');
 
     const runner = client.chat.completions.stream({ model: 'gemini-tools', tools: [WEATHER], messages: [{ role: 'user', content: 'Weather?' }] });
-    runner.on('chunk', (chunk) => conforms('CreateChatCompletionStreamResponse', chunk));
+    runner.on('chunk', (chunk) => expectConforms('CreateChatCompletionStreamResponse', chunk));
     const final = await runner.finalChatCompletion();
     const streamed = final.choices[0]?.message.tool_calls?.[0];
     expect(streamed?.type === 'function' ? [streamed.function.name, JSON.parse(streamed.function.arguments)] : []).toEqual(['get_weather', { city: 'mock' }]);
@@ -212,7 +199,7 @@ describe('chat completions on a gemini channel', () => {
 describe('embeddings on a gemini channel', () => {
   test('one batchEmbedContents call; an OpenAI list back, float and base64; usage the local estimate', async () => {
     const floats = await client.embeddings.create({ model: 'gemini-embedding', input: ['hello world', 'good night'], encoding_format: 'float' });
-    conforms('CreateEmbeddingResponse', floats);
+    expectConforms('CreateEmbeddingResponse', floats);
     expect(floats.data.map((item) => item.index)).toEqual([0, 1]);
     expect(floats.data[0]?.embedding).toHaveLength(768);
     expect(floats.usage.prompt_tokens).toBeGreaterThan(0);
@@ -271,7 +258,7 @@ describe('failures on a gemini channel', () => {
     const read = await rawStream('gemini-error-event');
     expect(read.status).toBe(200);
     expect(read.chunks.length).toBeGreaterThan(5);
-    for (const chunk of read.chunks) conforms('CreateChatCompletionStreamResponse', chunk);
+    for (const chunk of read.chunks) expectConforms('CreateChatCompletionStreamResponse', chunk);
     expect(read.errors).toEqual([{ error: { type: 'upstream_error', code: 'UNAVAILABLE', message: expect.any(String) } }]);
     expect(read.data).not.toContain('[DONE]');
     expect(read.data.at(-1)).toContain('"error"');
@@ -323,14 +310,13 @@ describe('failures on a gemini channel', () => {
 
   test('the SDK surfaces a cut stream as an error, never as a finished answer', async () => {
     const stream = await client.chat.completions.create({ model: 'gemini-fin', stream: true, messages });
-    const failure = await (async () => {
-      for await (const _chunk of stream) {
-        // Read until it throws.
-      }
-    })().then(
-      () => undefined,
-      (error: unknown) => error,
+    await rejection(
+      (async () => {
+        for await (const _chunk of stream) {
+          // Read until it throws.
+        }
+      })(),
+      OpenAI.APIError,
     );
-    expect(failure).toBeInstanceOf(OpenAI.APIError);
   });
 });

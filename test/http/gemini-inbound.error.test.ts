@@ -7,6 +7,7 @@
 import { ApiError, GoogleGenAI } from '@google/genai';
 import { afterAll, beforeEach, describe, expect, test } from 'bun:test';
 import { type RelayHarness, splitSse, startRelayHarness } from '../helpers/relay-harness.ts';
+import { expectClientGone, rejection } from '../helpers/relay-streams.ts';
 
 const harness: RelayHarness = await startRelayHarness({ mock: { scripts: { 'long-slow': { chunks: 40, chunkDelayMs: 50 } } } });
 afterAll(() => harness.stop());
@@ -25,14 +26,7 @@ function clientFor(key: string): GoogleGenAI {
   return new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: harness.url, timeout: 10_000 } });
 }
 
-async function failure(promise: Promise<unknown>): Promise<ApiError> {
-  const caught = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  expect(caught).toBeInstanceOf(ApiError);
-  return caught as ApiError;
-}
+const failure = (promise: Promise<unknown>): Promise<ApiError> => rejection(promise, ApiError);
 
 interface GoogleError {
   error: { code: number; message: string; status: string; details: { '@type': string; reason?: string; domain?: string; requestId?: string }[] };
@@ -193,11 +187,6 @@ describe('streams', () => {
     const reader = response.body?.getReader();
     const first = await reader?.read();
     expect(new TextDecoder().decode(first?.value)).toStartWith('data: {"candidates"');
-    controller.abort();
-    await reader?.cancel().catch(() => undefined);
-    const [outcome] = await harness.waitForOutcomes(1);
-    expect(outcome).toMatchObject({ endState: 'client_gone', partial: true, status: 200 });
-    await harness.mock.waitUntilIdle(1000);
-    expect(harness.mock.requests[0]?.reply.ending).toBe('client-gone');
+    await expectClientGone(harness, controller, reader);
   });
 });

@@ -16,18 +16,18 @@
  * expects — GatewayError, RelayFailure — and renders it; anything else is rethrown for the plugin to log.
  */
 import { Elysia } from 'elysia';
-import { GatewayError, isGatewayError } from '../../errors/gateway-error.ts';
+import { GatewayError } from '../../errors/gateway-error.ts';
 import type { AuthResult } from '../../relay/auth.ts';
 import { checkModelAllowed } from '../../relay/auth.ts';
 import { geminiInbound } from '../../relay/dialects/gemini/inbound.ts';
 import { asRecord, invalidRequest, readArray, readNumber, readRecords, readString } from '../../relay/dialects/json-fields.ts';
-import type { HubToClientStream, InboundContext, SseOut } from '../../relay/dialects/types.ts';
+import type { HubToClientStream, InboundContext } from '../../relay/dialects/types.ts';
 import { RelayFailure } from '../../relay/failure.ts';
 import { relayCallerOf } from '../../relay/pipeline.ts';
 import { affinityKeyOf } from '../../relay/router.ts';
-import { encodeSseEvent, SSE_KEEPALIVE, type SseEvent, SseParser } from '../../relay/stream/sse-parser.ts';
 import type { JsonBody } from '../../relay/types.ts';
 import { estimatePromptTokens } from '../../tokenizer/count.ts';
+import { checkModelName, convertHubStream, dialectErrorResponse, eventStreamResponse, parseJson, readHubJson } from '../hub-relay.ts';
 import { requestIdOf } from '../plugins/request-id.ts';
 import { readJsonBody } from '../relay-body.ts';
 import { requestPath } from '../request-path.ts';
@@ -43,31 +43,11 @@ const V1_MODELS_PATH = '/v1/models';
 
 const GENERATION_METHODS = ['generateContent', 'streamGenerateContent', 'countTokens'] as const;
 
-/** As anthropic.ts: the pipeline's lines fit under the largest operator cap plus the relay's own usage chunk. */
-const RELAYED_LINE_CAP_BYTES = 257 * 1024 * 1024;
-
-/** As openai.ts: a model name no channel could serve is refused without echoing it (reliability.md I1). */
-const MAX_MODEL_NAME_LENGTH = 256;
-// C0 controls, DEL and C1 controls never occur in a model name; CR/LF would also split log lines.
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
-
 /** Hub stream error codes that are deadlines: Google's DEADLINE_EXCEEDED (504) rather than UNAVAILABLE (502). */
 const TIMEOUT_CODES: ReadonlySet<string> = new Set(['first_byte_timeout', 'idle_timeout', 'total_timeout']);
 
-const encoder = new TextEncoder();
-
-interface RenderableError {
-  readonly status: number;
-  readonly code: string;
-  readonly message: string;
-  readonly retryAfterSeconds: number | undefined;
-}
-
-function errorToRender(error: unknown): RenderableError | undefined {
-  if (isGatewayError(error)) return { status: error.status, code: error.code, message: error.message, retryAfterSeconds: error.retryAfterSeconds };
-  if (error instanceof RelayFailure) return { status: error.status, code: error.code, message: error.message, retryAfterSeconds: error.retryAfterSeconds };
-  return undefined;
-}
+/** A stream failure after the 200: a deadline, or the upstream gone (UNAVAILABLE), whatever its HTTP status was. */
+const failureStatusOf = (code: string): number => (TIMEOUT_CODES.has(code) ? 504 : 502);
 
 /**
  * An error response in Google's shape. The request id travels as a `google.rpc.RequestInfo` detail
@@ -75,32 +55,21 @@ function errorToRender(error: unknown): RenderableError | undefined {
  * Unexpected errors are rethrown for the errors plugin to log.
  */
 function geminiErrorResponse(error: unknown, request: Request): Response {
-  const known = errorToRender(error);
-  if (known === undefined) throw error;
-  const { status, body } = geminiInbound.renderError(known);
-  const requestId = requestIdOf(request);
-  const rendered = asRecord(body.error);
-  if (requestId !== undefined && rendered !== undefined) {
-    rendered.details = [...(readArray(rendered.details) ?? []), { '@type': 'type.googleapis.com/google.rpc.RequestInfo', requestId }];
-  }
-  const headers: Record<string, string> = {};
-  if (known.retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.ceil(known.retryAfterSeconds));
-  return Response.json(body, { status, headers });
+  return dialectErrorResponse(error, request, geminiInbound, (body, requestId) => {
+    const rendered = asRecord(body.error);
+    if (rendered !== undefined) {
+      rendered.details = [...(readArray(rendered.details) ?? []), { '@type': 'type.googleapis.com/google.rpc.RequestInfo', requestId }];
+    }
+    return body;
+  });
 }
 
 type ModelMethod = 'generateContent' | 'streamGenerateContent' | 'countTokens' | 'embedContent' | 'batchEmbedContents';
 const MODEL_METHODS: ReadonlySet<string> = new Set<ModelMethod>(['generateContent', 'streamGenerateContent', 'countTokens', 'embedContent', 'batchEmbedContents']);
 
-function checkModelName(model: string): string {
-  const name = model.trim();
-  if (name === '') throw invalidRequest('model', 'the URL names no model; call /v1beta/models/{model}:generateContent, e.g. /v1beta/models/gemini-2.5-flash:generateContent');
-  if (name.length > MAX_MODEL_NAME_LENGTH || CONTROL_CHARACTERS.test(name)) {
-    throw invalidRequest(
-      'model',
-      `must be a model name of at most ${MAX_MODEL_NAME_LENGTH} characters without control characters; list the models this key may use with GET /v1beta/models`,
-    );
-  }
-  return name;
+function readModelName(model: string): string {
+  if (model.trim() === '') throw invalidRequest('model', 'the URL names no model; call /v1beta/models/{model}:generateContent, e.g. /v1beta/models/gemini-2.5-flash:generateContent');
+  return checkModelName(model, LIST_PATH);
 }
 
 function decodePathPart(raw: string): string {
@@ -123,139 +92,7 @@ function readModelAndMethod(rest: string): { model: string; method: ModelMethod 
     });
   }
   // The set above holds exactly the ModelMethod names.
-  return { model: checkModelName(decoded.slice(0, colon)), method: method as ModelMethod };
-}
-
-function parseJson(data: string): unknown {
-  try {
-    return JSON.parse(data);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * True when the bytes hold a comment line (`:` at the start of a line), given whether they start at a line
- * start. The relay writes its keep-alive comments as chunks of their own; the parser drops comments.
- */
-function holdsComment(chunk: Uint8Array, atLineStart: boolean): boolean {
-  let lineStart = atLineStart;
-  for (const byte of chunk) {
-    if (lineStart && byte === 0x3a) return true;
-    lineStart = byte === 0x0a || byte === 0x0d;
-  }
-  return false;
-}
-
-interface ConvertedStep {
-  /** The client's events converted from this read of the hub stream (possibly none). */
-  readonly events: SseOut[];
-  /** The hub stream carried a keep-alive comment. */
-  readonly keepAlive: boolean;
-  /** The hub stream is over (completed, failed or cut); nothing follows. */
-  readonly done: boolean;
-}
-
-/**
- * Reads the pipeline's OpenAI stream (chat.completion.chunk events, then `[DONE]`, or one `{"error": …}` event
- * when the upstream did not finish) and converts it read by read. A stream that ends without either is cut,
- * and ends with Google's error body, never with a made-up final event (architecture.md decision 4).
- */
-function convertHubStream(hubBody: ReadableStream<Uint8Array> | null, converter: HubToClientStream) {
-  const reader = hubBody?.getReader();
-  const parser = new SseParser(RELAYED_LINE_CAP_BYTES);
-  let ended = false;
-  let atLineStart = true;
-
-  const fail = (code: string, message: string): SseOut[] => {
-    if (ended) return [];
-    ended = true;
-    // A failure after the 200: a deadline, or the upstream gone (UNAVAILABLE), whatever its HTTP status was.
-    return converter.fail({ status: TIMEOUT_CODES.has(code) ? 504 : 502, code, message });
-  };
-
-  const handle = (event: SseEvent): SseOut[] => {
-    if (ended) return [];
-    if (event.data === '[DONE]') {
-      ended = true;
-      return converter.finish();
-    }
-    const json = asRecord(parseJson(event.data));
-    if (json === undefined) return [];
-    const error = asRecord(json.error);
-    if (error !== undefined && json.choices === undefined) {
-      return fail(readString(error.code) ?? 'upstream_error', readString(error.message) ?? 'the upstream stream failed before it was complete');
-    }
-    return converter.push(json);
-  };
-
-  return {
-    async next(): Promise<ConvertedStep> {
-      if (reader === undefined) return { events: fail('upstream_error', 'the upstream answered without a stream'), keepAlive: false, done: true };
-      const events: SseOut[] = [];
-      let keepAlive = false;
-      try {
-        const result = await reader.read();
-        if (result.done) {
-          events.push(...fail('upstream_error', 'the upstream ended the stream before it was complete'));
-          return { events, keepAlive, done: true };
-        }
-        keepAlive = !ended && holdsComment(result.value, atLineStart);
-        const last = result.value.at(-1);
-        if (last !== undefined) atLineStart = last === 0x0a || last === 0x0d;
-        const parsed: SseEvent[] = [];
-        try {
-          parser.push(result.value, parsed);
-        } finally {
-          for (const event of parsed) events.push(...handle(event));
-        }
-        return { events, keepAlive, done: false };
-      } catch (error) {
-        const code = error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : 'stream_failed';
-        events.push(...fail(code, 'the upstream stream failed before it was complete'));
-        await reader.cancel().catch(() => undefined);
-        return { events, keepAlive: false, done: true };
-      }
-    },
-    async cancel(reason: unknown): Promise<void> {
-      await reader?.cancel(reason);
-    },
-  };
-}
-
-function encodeEvents(events: readonly SseOut[]): string {
-  let text = '';
-  for (const event of events) text += encodeSseEvent(event);
-  return text;
-}
-
-/**
- * `?alt=sse`: Google's `data:` events. Cancelling this stream (the client left) cancels the pipeline's, which
- * aborts the upstream and settles billing by its rule.
- */
-function geminiEventStream(hubBody: ReadableStream<Uint8Array> | null, converter: HubToClientStream): ReadableStream<Uint8Array> {
-  const hub = convertHubStream(hubBody, converter);
-  let cancelled = false;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      // Reads until there is something to write: a pull that enqueues nothing is not called again.
-      for (;;) {
-        const step = await hub.next();
-        if (cancelled) return;
-        const text = (step.keepAlive ? SSE_KEEPALIVE : '') + encodeEvents(step.events);
-        if (text !== '') controller.enqueue(encoder.encode(text));
-        if (step.done) {
-          controller.close();
-          return;
-        }
-        if (text !== '') return;
-      }
-    },
-    async cancel(reason) {
-      cancelled = true;
-      await hub.cancel(reason);
-    },
-  });
+  return { model: readModelName(decoded.slice(0, colon)), method: method as ModelMethod };
 }
 
 /**
@@ -265,7 +102,7 @@ function geminiEventStream(hubBody: ReadableStream<Uint8Array> | null, converter
  * after the 200 ends the array with Google's error object, as Google does.
  */
 async function geminiJsonArray(hubBody: ReadableStream<Uint8Array> | null, converter: HubToClientStream, signal: AbortSignal): Promise<Response> {
-  const hub = convertHubStream(hubBody, converter);
+  const hub = convertHubStream(hubBody, converter, failureStatusOf);
   const abort = () => void hub.cancel(signal.reason).catch(() => undefined);
   signal.addEventListener('abort', abort, { once: true });
   const items: unknown[] = [];
@@ -279,16 +116,6 @@ async function geminiJsonArray(hubBody: ReadableStream<Uint8Array> | null, conve
     signal.removeEventListener('abort', abort);
   }
   return Response.json(items, { status: 200 });
-}
-
-async function readHubJson(response: Response): Promise<JsonBody> {
-  const json = asRecord(await response.json().catch(() => undefined));
-  if (!response.ok) {
-    const error = asRecord(json?.error);
-    throw new RelayFailure(response.status, readString(error?.code) ?? 'upstream_error', readString(error?.message) ?? `the upstream answered ${response.status}`);
-  }
-  if (json === undefined) throw new RelayFailure(502, 'invalid_upstream_response', 'the upstream answered with something other than JSON');
-  return json;
 }
 
 /** The text of a Gemini `Content` to embed: its text parts joined by newlines. */
@@ -386,13 +213,11 @@ export function geminiRoutes(options: GeminiRoutesOptions) {
       caller,
       request.signal,
     );
-    if (!stream) return Response.json(geminiInbound.fromHubResponse(await readHubJson(response), context), { status: 200 });
+    if (!stream) return Response.json(geminiInbound.fromHubResponse(await readHubJson(response, 'JSON'), context), { status: 200 });
     const converter = geminiInbound.createStream(context);
     if (new URL(request.url).searchParams.get('alt') !== 'sse') return geminiJsonArray(response.body, converter, request.signal);
-    return new Response(geminiEventStream(response.body, converter), {
-      status: 200,
-      headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
-    });
+    // `?alt=sse`: Google's `data:` events.
+    return eventStreamResponse(response.body, converter, failureStatusOf);
   };
 
   const countTokens = async (request: Request, server: Server | null, model: string): Promise<Response> => {
@@ -418,7 +243,7 @@ export function geminiRoutes(options: GeminiRoutesOptions) {
       caller,
       request.signal,
     );
-    const embeddings = googleEmbeddings(await readHubJson(response));
+    const embeddings = googleEmbeddings(await readHubJson(response, 'JSON'));
     if (batch) return Response.json({ embeddings });
     const [embedding] = embeddings;
     if (embedding === undefined) throw new RelayFailure(502, 'invalid_upstream_response', 'the upstream answered embeddings without a vector');

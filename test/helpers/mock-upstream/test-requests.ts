@@ -4,7 +4,6 @@
  */
 import { expect } from 'bun:test';
 import type { MockUpstream } from '../mock-upstream.ts';
-import { openAiSpecAvailable, validateOpenAi } from '../openai-schema.ts';
 import { parseSse, type ParsedEvent } from './sse.ts';
 
 export interface MockRequests {
@@ -38,10 +37,7 @@ export function mockRequests(mock: MockUpstream, key: string): MockRequests {
   };
 }
 
-/** Asserts the value conforms to the named OpenAI schema; a no-op where the document is absent (see openai-schema.ts). */
-export function expectConforms(schemaName: string, value: unknown): void {
-  expect(validateOpenAi(schemaName, value)).toEqual([]);
-}
+export { expectConforms } from '../openai-schema.ts';
 
 /** A `postJson` result without the merged `status`, as the upstream sent it. */
 export function withoutStatus(json: Record<string, unknown>): Record<string, unknown> {
