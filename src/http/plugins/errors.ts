@@ -8,6 +8,7 @@ import { type ErrorCode, isGatewayError } from '../../errors/gateway-error.ts';
 import type { Logger } from '../../log/logger.ts';
 import { requestPath } from '../request-path.ts';
 import { requestIdOf } from './request-id.ts';
+import { dialectOfPath, renderClientError } from '../dialect-errors.ts';
 
 export interface OpenAiErrorBody {
   error: { message: string; type: string; code: string; request_id?: string };
@@ -49,25 +50,27 @@ export function openAiError(code: ErrorCode, message: string, requestId?: string
 export function errorsPlugin(logger: Logger) {
   return new Elysia().onError({ as: 'global' }, ({ code, error, request, set }) => {
     const requestId = requestIdOf(request);
+    const path = requestPath(request);
+    // Rendered in the caller's dialect: an Anthropic or Gemini client gets its own error shape here too.
+    const render = (status: number, errorCode: ErrorCode, message: string) => {
+      const rendered = renderClientError(dialectOfPath(request.method, path), { status, code: errorCode, message }, requestId);
+      set.status = rendered.status;
+      return rendered.body;
+    };
     if (code === 'NOT_FOUND') {
-      set.status = 404;
-      return openAiError('not_found', `no route for ${request.method} ${requestPath(request)}; see the API reference for the available endpoints`, requestId);
+      return render(404, 'not_found', `no route for ${request.method} ${path}; see the API reference for the available endpoints`);
     }
     if (isGatewayError(error)) {
-      set.status = error.status;
       if (error.retryAfterSeconds !== undefined) set.headers['retry-after'] = String(Math.ceil(error.retryAfterSeconds));
-      return openAiError(error.code, error.message, requestId);
+      return render(error.status, error.code, error.message);
     }
     if (code === 'VALIDATION' || code === 'PARSE') {
-      set.status = 400;
-      return openAiError('invalid_request', `invalid request body: ${error instanceof Error ? error.message : String(error)}`, requestId);
+      return render(400, 'invalid_request', `invalid request body: ${error instanceof Error ? error.message : String(error)}`);
     }
     if (code === 'INVALID_COOKIE_SIGNATURE' || code === 'INVALID_FILE_TYPE') {
-      set.status = 400;
-      return openAiError('invalid_request', error.message, requestId);
+      return render(400, 'invalid_request', error.message);
     }
-    logger.error('unhandled error', { requestId, method: request.method, path: requestPath(request), error: error instanceof Error ? error : String(error) });
-    set.status = 500;
-    return openAiError('internal_error', `internal error; quote request id ${requestId ?? 'unknown'} when reporting it`, requestId);
+    logger.error('unhandled error', { requestId, method: request.method, path, error: error instanceof Error ? error : String(error) });
+    return render(500, 'internal_error', `internal error; quote request id ${requestId ?? 'unknown'} when reporting it`);
   });
 }

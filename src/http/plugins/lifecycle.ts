@@ -6,7 +6,7 @@
 import { Elysia } from 'elysia';
 import type { Logger } from '../../log/logger.ts';
 import { probePaths, requestPath } from '../request-path.ts';
-import { openAiError } from './errors.ts';
+import { dialectOfPath, renderClientError } from '../dialect-errors.ts';
 import { requestIdOf } from './request-id.ts';
 
 export interface Lifecycle {
@@ -71,9 +71,15 @@ export function lifecyclePlugin(lifecycle: MutableLifecycle, logger: Logger) {
       if (lifecycle.draining && !probePaths.has(requestPath(request))) {
         const requestId = requestIdOf(request);
         logger.info('refused while draining', { method: request.method, path: requestPath(request), status: 503, requestId });
-        set.status = 503;
         set.headers['retry-after'] = '1';
-        return openAiError('shutting_down', 'the gateway is shutting down; retry the request', requestId);
+        // In the caller's dialect, like every error (src/http/dialect-errors.ts).
+        const rendered = renderClientError(
+          dialectOfPath(request.method, requestPath(request)),
+          { status: 503, code: 'shutting_down', message: 'the gateway is shutting down; retry the request' },
+          requestId,
+        );
+        set.status = rendered.status;
+        return rendered.body;
       }
       counted.add(request);
       lifecycle.enter();

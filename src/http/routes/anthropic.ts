@@ -22,6 +22,7 @@ import { affinityKeyOf } from '../../relay/router.ts';
 import type { JsonBody } from '../../relay/types.ts';
 import { estimatePromptTokens } from '../../tokenizer/count.ts';
 import { checkModelName, dialectErrorResponse, eventStreamResponse, readHubJson } from '../hub-relay.ts';
+import { withAnthropicRequestId } from '../dialect-errors.ts';
 import { requestIdOf } from '../plugins/request-id.ts';
 import { readJsonBody } from '../relay-body.ts';
 import type { OpenAiRoutesOptions } from './openai.ts';
@@ -36,7 +37,7 @@ const MODELS_PATH = '/v1/models';
  * (https://platform.claude.com/docs/en/api/errors). Unexpected errors are rethrown for the errors plugin to log.
  */
 function anthropicErrorResponse(error: unknown, request: Request): Response {
-  return dialectErrorResponse(error, request, anthropicInbound, (body, requestId) => ({ ...body, request_id: requestId }));
+  return dialectErrorResponse(error, request, anthropicInbound, withAnthropicRequestId);
 }
 
 /** The model and stream flag of a Messages body; the converter checks the rest. */

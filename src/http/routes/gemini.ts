@@ -28,6 +28,7 @@ import { affinityKeyOf } from '../../relay/router.ts';
 import type { JsonBody } from '../../relay/types.ts';
 import { estimatePromptTokens } from '../../tokenizer/count.ts';
 import { checkModelName, convertHubStream, dialectErrorResponse, eventStreamResponse, parseJson, readHubJson } from '../hub-relay.ts';
+import { withGeminiRequestId } from '../dialect-errors.ts';
 import { requestIdOf } from '../plugins/request-id.ts';
 import { readJsonBody } from '../relay-body.ts';
 import { requestPath } from '../request-path.ts';
@@ -55,13 +56,7 @@ const failureStatusOf = (code: string): number => (TIMEOUT_CODES.has(code) ? 504
  * Unexpected errors are rethrown for the errors plugin to log.
  */
 function geminiErrorResponse(error: unknown, request: Request): Response {
-  return dialectErrorResponse(error, request, geminiInbound, (body, requestId) => {
-    const rendered = asRecord(body.error);
-    if (rendered !== undefined) {
-      rendered.details = [...(readArray(rendered.details) ?? []), { '@type': 'type.googleapis.com/google.rpc.RequestInfo', requestId }];
-    }
-    return body;
-  });
+  return dialectErrorResponse(error, request, geminiInbound, withGeminiRequestId);
 }
 
 type ModelMethod = 'generateContent' | 'streamGenerateContent' | 'countTokens' | 'embedContent' | 'batchEmbedContents';
