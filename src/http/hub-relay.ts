@@ -4,6 +4,7 @@
  * holds the parts that do not depend on the dialect — error rendering around the dialect's own body, the
  * model-name limits, reading the hub's JSON answer, and reading the hub's SSE body into the client's events.
  */
+import { parseJson } from '../relay/stream/chunk-facts.ts';
 import { isGatewayError } from '../errors/gateway-error.ts';
 import { asRecord, invalidRequest, readString } from '../relay/dialects/json-fields.ts';
 import type { HubToClientStream, InboundDialect, SseOut } from '../relay/dialects/types.ts';
@@ -76,14 +77,7 @@ export function checkModelName(model: string, listPath: string): string {
   return name;
 }
 
-/** The parsed JSON text, or undefined when it is not JSON. */
-export function parseJson(data: string): unknown {
-  try {
-    return JSON.parse(data);
-  } catch {
-    return undefined;
-  }
-}
+export { parseJson };
 
 /**
  * The pipeline's whole answer as a JSON object. A non-2xx answer (already in OpenAI's shape) becomes a

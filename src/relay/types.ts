@@ -31,6 +31,11 @@ export interface RelayRequest {
   readonly stream: boolean;
   /** Whether the client asked for the usage chunk (`stream_options.include_usage: true`). */
   readonly clientWantsStreamUsage: boolean;
+  /**
+   * Anthropic beta feature names the client asked for (its `anthropic-beta` header, comma-separated), passed
+   * to Anthropic channels with the channel's own `anthropic_beta`; other adapters ignore them.
+   */
+  readonly anthropicBeta?: readonly string[];
 }
 
 export type JsonBody = Record<string, unknown>;

@@ -177,3 +177,20 @@ describe('count_tokens and models', () => {
     expect(openAi).toMatchObject({ object: 'list', data: expect.arrayContaining([{ id: MODEL, object: 'model', created: 0, owned_by: 'gateway' }]) });
   });
 });
+
+describe('Anthropic clients on Anthropic channels', () => {
+  test("the client's beta features reach the upstream once each; the answer converts back", async () => {
+    await harness.addChannel({ type: 'anthropic', name: 'claude-native', models: ['claude-beta'] });
+    const message = await client.beta.messages.create({
+      model: 'claude-beta',
+      max_tokens: 64,
+      betas: ['interleaved-thinking-2025-05-14', 'context-1m-2025-08-07', 'interleaved-thinking-2025-05-14'],
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(message.content[0]?.type).toBe('text');
+    const upstream = harness.mock.requests.at(-1);
+    expect(upstream?.path).toBe('/v1/messages');
+    expect(upstream?.headers['anthropic-beta']).toBe('interleaved-thinking-2025-05-14,context-1m-2025-08-07');
+    expect(upstream?.headers['x-api-key']).toStartWith('sk-CANARY-CH-');
+  });
+});

@@ -117,7 +117,16 @@ export function anthropicRoutes(options: AnthropicRoutesOptions) {
             });
             const response = await options.pipeline.relay(
               // The Anthropic client needs usage in message_delta, so the hub's usage chunk is always wanted.
-              { endpoint: 'chat-completions', requestedModel: context.model, body: hubBody, stream: context.stream, clientWantsStreamUsage: true },
+              {
+                endpoint: 'chat-completions',
+                requestedModel: context.model,
+                body: hubBody,
+                stream: context.stream,
+                clientWantsStreamUsage: true,
+                // Beta features (`anthropic-beta`) reach Anthropic channels; `?beta=true` only marks the SDK's beta
+                // namespace and changes nothing upstream.
+                anthropicBeta: (request.headers.get('anthropic-beta') ?? '').split(',').filter((name) => name.trim() !== ''),
+              },
               caller,
               request.signal,
             );

@@ -56,6 +56,19 @@ export function parseAnthropicError(status: number, headers: Headers, bodyText: 
   });
 }
 
+/** A beta feature name as Anthropic spells them (`interleaved-thinking-2025-05-14`); anything else is dropped. */
+const BETA_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/i;
+
+/** The channel's beta names and the client's, deduplicated and checked, as one header value (or none). */
+export function anthropicBetaHeader(channel: string | undefined, client: readonly string[] | undefined): string | undefined {
+  const names = new Set<string>();
+  for (const name of [...(channel ?? '').split(','), ...(client ?? [])]) {
+    const trimmed = name.trim();
+    if (BETA_NAME.test(trimmed)) names.add(trimmed);
+  }
+  return names.size === 0 ? undefined : [...names].join(',');
+}
+
 function outboundContext(request: RelayRequest, target: ChannelTarget): OutboundContext {
   return { upstreamModel: target.upstreamModel, stream: request.stream, settings: target.settings };
 }
@@ -90,8 +103,9 @@ export function createAnthropicAdapter(dialect: OutboundDialect): ProviderAdapte
         'content-type': 'application/json',
         accept: request.stream ? 'text/event-stream' : 'application/json',
       };
-      // Comma-separated beta names, e.g. `context-1m-2025-08-07` (https://docs.anthropic.com/en/api/beta-headers).
-      const beta = settingText(target, 'anthropic_beta');
+      // Comma-separated beta names, e.g. `context-1m-2025-08-07` (https://docs.anthropic.com/en/api/beta-headers):
+      // the channel's own, then the client's, each once.
+      const beta = anthropicBetaHeader(settingText(target, 'anthropic_beta'), request.anthropicBeta);
       if (beta !== undefined) headers['anthropic-beta'] = beta;
       return { url: anthropicMessagesUrl(target.baseUrl), method: 'POST', headers, body };
     },

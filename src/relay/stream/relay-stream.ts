@@ -17,12 +17,16 @@
  * its first event is committed then, so keep-alive comments start and a proxy that allows the first-byte
  * timeout never cuts it (reliability.md 2.4.6); from there the idle timeout governs (R5 "headers then no body").
  */
-import { createCompletionCounter } from '../../tokenizer/count.ts';
 import type { DispatchResponse } from '../dispatch.ts';
-import { isUpstreamError, UpstreamError } from '../errors.ts';
+import { isUpstreamError } from '../errors.ts';
 import { emptyUsage, type EndState } from '../outcome.ts';
 import type { HubTranslation, ProviderAdapter, RelayRequest, Usage } from '../types.ts';
-import { encodeSseEvent, SSE_KEEPALIVE, SseParser, type SseEvent } from './sse-parser.ts';
+import { inspect, mayCarryUsage, parseJson, RESPONSES_TERMINAL_EVENTS } from './chunk-facts.ts';
+import { deferredCounter } from './deferred-counter.ts';
+import { encodeSseEvent, type SseEvent } from './sse-parser.ts';
+import { awaitFirstEvents, keepAliveTimer } from './stream-timers.ts';
+import { translatedEvents } from './translate-events.ts';
+import { readUpstreamEvents } from './upstream-reader.ts';
 
 export interface StreamEnd {
   state: Extract<EndState, 'completed' | 'upstream_error' | 'client_gone'>;
@@ -51,46 +55,6 @@ export interface RelayStreamOptions {
   translation?: HubTranslation;
 }
 
-/** Responses API events after which the response is over (https://platform.openai.com/docs/api-reference/responses-streaming). */
-const RESPONSES_TERMINAL_EVENTS = new Set(['response.completed', 'response.incomplete', 'response.failed']);
-
-interface ChunkFacts {
-  usageOnly: boolean;
-  text: string;
-  toolCalls: number;
-}
-
-/** What a chat/completions chunk or a Responses event adds: generated text (for counting) and whether it is usage only. */
-function inspect(json: unknown): ChunkFacts {
-  const facts: ChunkFacts = { usageOnly: false, text: '', toolCalls: 0 };
-  if (json === null || typeof json !== 'object') return facts;
-  const record = json as Record<string, unknown>;
-  if (typeof record.type === 'string') {
-    // Responses API: output_text / reasoning / function-call argument deltas.
-    if (typeof record.delta === 'string' && /\.delta$/.test(record.type)) facts.text = record.delta;
-    return facts;
-  }
-  const choices = record.choices;
-  if (Array.isArray(choices)) {
-    facts.usageOnly = choices.length === 0 && record.usage !== undefined && record.usage !== null;
-    for (const choice of choices as Record<string, unknown>[]) {
-      if (typeof choice.text === 'string') facts.text += choice.text;
-      const delta = choice.delta as Record<string, unknown> | undefined;
-      if (delta === undefined || delta === null) continue;
-      if (typeof delta.content === 'string') facts.text += delta.content;
-      if (typeof delta.reasoning_content === 'string') facts.text += delta.reasoning_content;
-      if (Array.isArray(delta.tool_calls)) {
-        for (const call of delta.tool_calls as { id?: unknown; function?: { arguments?: unknown; name?: unknown } }[]) {
-          if (typeof call.id === 'string') facts.toolCalls++;
-          if (typeof call.function?.name === 'string') facts.text += call.function.name;
-          if (typeof call.function?.arguments === 'string') facts.text += call.function.arguments;
-        }
-      }
-    }
-  }
-  return facts;
-}
-
 /**
  * The one error event that ends a stream the upstream did not finish, in the client's dialect: Chat and
  * Completions clients read `data: {"error": …}` (the OpenAI SDK throws an APIError on it); Responses clients
@@ -105,115 +69,6 @@ function errorEvent(responses: boolean, lastSequence: number | undefined, code: 
   return encodeSseEvent({ data: JSON.stringify({ error: { message, type: 'upstream_error', code } }) });
 }
 
-/** Generated text kept back before it is counted; bounds memory per stream while skipping most counting. */
-const COUNT_BATCH_CHARACTERS = 16 * 1024;
-/** Chat chunks kept unparsed until their text may be needed; bounds memory per stream like the text batch. */
-const RAW_BATCH_CHARACTERS = 32 * 1024;
-
-function parseJson(data: string): unknown {
-  try {
-    return JSON.parse(data);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Skips JSON whitespace from `index`. */
-function skipWhitespace(text: string, index: number): number {
-  let at = index;
-  for (;;) {
-    const code = text.charCodeAt(at);
-    if (code !== 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) return at;
-    at++;
-  }
-}
-
-/**
- * False only when the chunk certainly has no usage for `readUsage` (and so is not a usage-only chunk either):
- * no `"usage"` key other than `"usage": null`, and no `\u` escape that could spell the key another way. A
- * false true costs only a JSON.parse.
- */
-function mayCarryUsage(data: string): boolean {
-  if (data.includes('\\u')) return true;
-  let at = data.indexOf('"usage"');
-  while (at !== -1) {
-    let next = skipWhitespace(data, at + 7);
-    if (data.charCodeAt(next) !== 0x3a) return true;
-    next = skipWhitespace(data, next + 1);
-    if (!data.startsWith('null', next)) return true;
-    at = data.indexOf('"usage"', next + 4);
-  }
-  return false;
-}
-
-/**
- * Counts completion tokens only when they may be needed. Most upstreams report usage at the end, so chat
- * chunks are kept unparsed (at most 32 KiB) and their text held back in batches of at most 16 KiB, parsed and
- * counted only when a batch fills or the stream ends without usage: JSON parsing and the tokenizer (and its
- * encoding, ~80 MB, loaded on first use) cost nothing on the common path, and the whole response is never
- * accumulated. Text reaches the tokenizer in the order and batches it arrived, parsed early or late.
- */
-function deferredCounter(model: string): {
-  add(text: string): void;
-  addToolCall(): void;
-  /** One chat/completions chunk's `data`, parsed only if its text is needed. */
-  addRaw(data: string): void;
-  total(): number;
-  discard(): void;
-} {
-  let counter: ReturnType<typeof createCompletionCounter> | undefined;
-  let pending = '';
-  let pendingToolCalls = 0;
-  let raw: string[] = [];
-  let rawCharacters = 0;
-  const flush = (): ReturnType<typeof createCompletionCounter> => {
-    counter ??= createCompletionCounter(model);
-    if (pending !== '') counter.add(pending);
-    for (; pendingToolCalls > 0; pendingToolCalls--) counter.addToolCall();
-    pending = '';
-    return counter;
-  };
-  const add = (text: string): void => {
-    pending += text;
-    if (pending.length >= COUNT_BATCH_CHARACTERS) flush();
-  };
-  const drainRaw = (): void => {
-    const chunks = raw;
-    raw = [];
-    rawCharacters = 0;
-    for (const data of chunks) {
-      const facts = inspect(parseJson(data));
-      add(facts.text);
-      pendingToolCalls += facts.toolCalls;
-    }
-  };
-  return {
-    add(text) {
-      if (raw.length > 0) drainRaw();
-      add(text);
-    },
-    addToolCall() {
-      if (raw.length > 0) drainRaw();
-      pendingToolCalls++;
-    },
-    addRaw(data) {
-      raw.push(data);
-      rawCharacters += data.length;
-      if (rawCharacters >= RAW_BATCH_CHARACTERS) drainRaw();
-    },
-    total: () => {
-      drainRaw();
-      return flush().total();
-    },
-    discard() {
-      pending = '';
-      pendingToolCalls = 0;
-      raw = [];
-      rawCharacters = 0;
-    },
-  };
-}
-
 /**
  * Waits for the upstream's first event, then returns the client's streaming Response. Rejects with an
  * UpstreamError (the upstream call cancelled) when the stream fails or ends before its first event; nothing
@@ -226,138 +81,22 @@ export async function openRelayStream(options: RelayStreamOptions): Promise<Resp
   let reportedUsage: Usage | undefined;
   let firstTokenMs: number | undefined;
   let ended = false;
-  let keepAlive: ReturnType<typeof setInterval> | undefined;
-  let lastWrite = performance.now();
+  const keepAlive = keepAliveTimer(options.keepAliveMs);
 
-  // The body is read here, one upstream read at a time, and every event it completes is handled at once.
-  // The dispatcher's direct read when it has one (no wrapper stream in between), else the body's reader.
-  const directRead = response.read?.bind(response);
-  const reader = directRead === undefined ? response.body.getReader() : undefined;
-  const readChunk = async (): Promise<Uint8Array | undefined> => {
-    if (reader === undefined) return directRead?.();
-    const result = await reader.read();
-    if (!result.done) return result.value;
-    reader.releaseLock();
-    return undefined;
-  };
-  const parser = new SseParser(options.maxLineBytes);
-  let readerOpen = true;
-  /** An over-long line found after some events of the same read: thrown once those events are handled. */
-  let deferredFailure: { error: unknown } | undefined;
-  /** Cancelling the body aborts the upstream call (the dispatcher's body cancel). */
-  const closeReader = (): void => {
-    if (!readerOpen) return;
-    readerOpen = false;
-    if (reader === undefined) response.cancel();
-    else reader.cancel().catch(() => undefined);
-  };
-  /** Reads until at least one event is complete; undefined when the body ended. */
-  const nextEvents = async (): Promise<SseEvent[] | undefined> => {
-    try {
-      if (deferredFailure !== undefined) throw deferredFailure.error;
-      for (;;) {
-        const chunk = await readChunk();
-        if (chunk === undefined) {
-          readerOpen = false;
-          return undefined;
-        }
-        const events: SseEvent[] = [];
-        try {
-          parser.push(chunk, events);
-        } catch (error) {
-          if (events.length === 0) throw error;
-          deferredFailure = { error };
-        }
-        if (events.length > 0) return events;
-      }
-    } catch (error) {
-      closeReader();
-      throw error;
-    }
-  };
-
-  /**
-   * A native stream (Anthropic, Gemini) converted to hub events: one `data:` event per hub chunk, and a
-   * `[DONE]` once the converter saw the provider's end marker. Usage comes from the converter (reportedUsage),
-   * not from the chunks: its usage chunk is only the client's copy, and is left out when the upstream reported
-   * none, so that the local estimate takes its place. An in-band error event throws its UpstreamError.
-   */
+  const upstream = readUpstreamEvents(response, options.maxLineBytes);
+  const closeReader = upstream.close;
   const native = options.translation?.stream();
-  const toHub = (events: SseEvent[]): SseEvent[] => {
-    if (native === undefined) return events;
-    const hub: SseEvent[] = [];
-    for (const event of events) {
-      for (const chunk of native.push(event)) {
-        const usageOnly = Array.isArray(chunk.choices) && chunk.choices.length === 0 && chunk.usage !== undefined;
-        if (usageOnly && native.usage() === undefined) continue;
-        hub.push({ event: undefined, data: JSON.stringify(chunk), id: undefined });
-      }
-      reportedUsage = native.usage() ?? reportedUsage;
-      if (native.completed) {
-        hub.push({ event: undefined, data: '[DONE]', id: undefined });
-        break;
-      }
-    }
-    return hub;
-  };
-  /** The next events to relay: as read for an OpenAI-format upstream; converted, and at least one, for a native one. */
-  const nextRelayEvents = async (): Promise<SseEvent[] | undefined> => {
-    for (;;) {
-      const events = await nextEvents();
-      if (events === undefined || native === undefined) return events;
-      let hub: SseEvent[];
-      try {
-        hub = toHub(events);
-      } catch (error) {
-        closeReader();
-        throw error;
-      }
-      if (hub.length > 0) return hub;
-    }
-  };
+  const nextRelayEvents = translatedEvents(upstream, native, (usage) => {
+    reportedUsage = usage;
+  });
   const readUsage = native === undefined ? (json: unknown) => adapter.readUsage(json) : () => undefined;
 
-  // The first read, or the first-byte deadline if it comes first; a read still running then is taken over by pull.
-  let pending: SseEvent[] | undefined;
-  let pendingRead: Promise<SseEvent[] | undefined> | undefined;
-  const firstRead = nextRelayEvents();
-  let deadlineTimer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<'deadline'>((resolve) => {
-    deadlineTimer = setTimeout(() => resolve('deadline'), Math.max(0, options.commitBy - performance.now()));
-  });
-  let endedBeforeFirstEvent = false;
-  try {
-    const first = await Promise.race([firstRead, deadline]);
-    if (first === 'deadline') {
-      pendingRead = firstRead;
-      // Its failure, if any, is met by the first pull; until then it must not count as unhandled.
-      firstRead.catch(() => undefined);
-    } else if (first === undefined) {
-      endedBeforeFirstEvent = true;
-    } else {
-      pending = first;
-    }
-  } catch (error) {
-    response.cancel();
-    if (isUpstreamError(error)) throw error;
-    throw new UpstreamError({ status: 0, code: 'stream_failed', message: 'the upstream stream failed before its first event', retryable: true, channelAtFault: false });
-  } finally {
-    clearTimeout(deadlineTimer);
-  }
-  if (endedBeforeFirstEvent) {
-    throw new UpstreamError({
-      status: 0,
-      code: 'stream_truncated',
-      message: 'the upstream answered with an event stream that ended before its first event',
-      retryable: true,
-      channelAtFault: false,
-    });
-  }
+  let { pending, pendingRead } = await awaitFirstEvents(nextRelayEvents, options.commitBy, response);
 
   const finish = (state: StreamEnd['state'], errorCode: string | undefined): void => {
     if (ended) return;
     ended = true;
-    if (keepAlive !== undefined) clearInterval(keepAlive);
+    keepAlive.stop();
     if (state === 'completed') {
       // The end marker is in: free the upstream call's timers and connection now, not when its deadline fires.
       response.release();
@@ -436,25 +175,14 @@ export async function openRelayStream(options: RelayStreamOptions): Promise<Resp
 
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
-      keepAlive = setInterval(
-        () => {
-          if (performance.now() - lastWrite < options.keepAliveMs) return;
-          lastWrite = performance.now();
-          try {
-            controller.enqueue(encoder.encode(SSE_KEEPALIVE));
-          } catch {
-            // The stream is already closed; the interval is cleared by finish().
-          }
-        },
-        Math.max(50, Math.floor(options.keepAliveMs / 4)),
-      );
+      keepAlive.start(controller);
     },
     async pull(controller) {
       // Everything one upstream read completed goes to the client as one chunk.
       let out = '';
       const flush = (): void => {
         if (out === '') return;
-        lastWrite = performance.now();
+        keepAlive.wrote();
         controller.enqueue(encoder.encode(out));
         out = '';
       };

@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'bun:test';
 import { UpstreamError } from '../../../src/relay/errors.ts';
-import { anthropicAdapter, anthropicMessagesUrl } from '../../../src/relay/providers/anthropic.ts';
+import { anthropicAdapter, anthropicBetaHeader, anthropicMessagesUrl } from '../../../src/relay/providers/anthropic.ts';
 import { REDACTED } from '../../../src/security/redact.ts';
 import { chat, headers, sentJson, target } from './provider-fixtures.ts';
 
@@ -158,5 +158,13 @@ describe('anthropic adapter: usage and answers', () => {
     expect(end.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 25, completion_tokens: 15 } });
     expect(stream?.usage()).toMatchObject({ promptTokens: 25, completionTokens: 15, estimated: false });
     expect(() => stream?.push(event('error', { error: { type: 'overloaded_error', message: 'Overloaded' } }))).not.toThrow();
+  });
+});
+
+describe('anthropic-beta', () => {
+  test("the channel's names first, then the client's, each once; malformed names dropped", () => {
+    expect(anthropicBetaHeader(undefined, undefined)).toBeUndefined();
+    expect(anthropicBetaHeader(' context-1m-2025-08-07 , ', ['a-2025', 'context-1m-2025-08-07'])).toBe('context-1m-2025-08-07,a-2025');
+    expect(anthropicBetaHeader(undefined, ['ok-1', 'bad\r\nx-injected: 1', 'spaces inside', ''])).toBe('ok-1');
   });
 });
