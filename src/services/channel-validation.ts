@@ -4,6 +4,7 @@
  */
 import { invalidArgument } from '../errors/gateway-error.ts';
 import { checkUpstreamUrl, normalizeHostPort } from '../security/outbound-guard.ts';
+import { type ChannelSettingValue, normalizeChannelSetting } from './channel-settings.ts';
 import { type ChannelKind, channelKindList, channelTypes, isChannelKind } from './channel-types.ts';
 
 export const NAME_MAX_LENGTH = 64;
@@ -172,6 +173,24 @@ export function normalizeStatusCodeMapping(mapping: Readonly<Record<string, stri
     }
     if (from === to) throw invalidArgument('--status-code-map', `--status-code-map maps ${from} to itself; remove that entry`);
     result[from] = to;
+  }
+  return result;
+}
+
+/**
+ * The provider settings after applying `changes` to `current` (the stored ones; `{}` on add): each change is
+ * checked against the known settings, and `''` removes its name. Stored names the gateway no longer knows are
+ * kept untouched, so an update never drops what it did not name.
+ */
+export function mergeSettings(
+  current: Readonly<Record<string, unknown>>,
+  changes: Readonly<Record<string, ChannelSettingValue>>,
+): Record<string, unknown> {
+  const result: Record<string, unknown> = { ...current };
+  for (const [name, value] of Object.entries(changes)) {
+    const checked = normalizeChannelSetting(name.trim(), value);
+    if (checked === '') delete result[name.trim()];
+    else result[name.trim()] = checked;
   }
   return result;
 }

@@ -23,10 +23,12 @@ import {
 } from '../db/repos/channels.ts';
 import { bumpRevision } from '../db/repos/revisions.ts';
 import { conflict, invalidArgument, notFound } from '../errors/gateway-error.ts';
+import { type ChannelSettingValue, looksLikeKey } from './channel-settings.ts';
 import { type ChannelKind, channelTypes, isChannelKind } from './channel-types.ts';
 import {
   type KeyMode,
   keyHint,
+  mergeSettings,
   normalizeAllowPrivate,
   normalizeGroups,
   normalizeKeyMode,
@@ -72,9 +74,14 @@ export interface ChannelInput {
   /** Exact host:port of a private upstream this channel may reach. */
   allowPrivate?: string;
   remark?: string;
+  /** Provider settings (channel-settings.ts lists the names); on update merged into the stored ones. */
+  settings?: Readonly<Record<string, ChannelSettingValue>>;
 }
 
-/** Fields to change; absent fields stay. `keys` replaces every key. An empty string clears optional text. */
+/**
+ * Fields to change; absent fields stay. `keys` replaces every key. An empty string clears optional text.
+ * `settings` changes only the names it gives, and a name given `''` is removed.
+ */
 export type ChannelPatch = Partial<ChannelInput>;
 
 export interface ChannelFilter {
@@ -111,6 +118,8 @@ export interface ChannelView {
   keyMode: KeyMode;
   allowPrivate: string | null;
   remark: string;
+  /** Provider settings; never secret (key-like values are refused on write and left out here). */
+  settings: Record<string, unknown>;
   keys: ChannelKeyView[];
   usedUsd: string;
   requestCount: number;
@@ -164,6 +173,20 @@ function parseStringRecord(text: string): Record<string, string> {
   }
 }
 
+function parseObject(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? { ...value } : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Stored settings for display; a key-like value (only possible through a hand-edited row) is left out. */
+function visibleSettings(text: string): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(parseObject(text)).filter(([, value]) => !looksLikeKey(value)));
+}
+
 function isoTime(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
@@ -187,6 +210,7 @@ function toView(row: ChannelRow, keys: readonly ChannelKeyRow[]): ChannelView {
     keyMode: row.keyMode === 'round-robin' ? 'round-robin' : 'random',
     allowPrivate: row.allowPrivate,
     remark: row.remark,
+    settings: visibleSettings(row.settings),
     keys: keys
       .filter((key) => key.channelId === row.id)
       .map((key) => ({ position: key.position, hint: key.keyHint, status: statusName(key.status) })),
@@ -284,6 +308,7 @@ export function createChannelService(context: ServiceContext): ChannelService {
         tag: input.tag === undefined ? null : normalizeOptionalText(input.tag, '--tag'),
         keyMode: input.keyMode === undefined ? 'random' : normalizeKeyMode(input.keyMode),
         remark: input.remark === undefined ? '' : (normalizeOptionalText(input.remark, '--remark') ?? ''),
+        settings: JSON.stringify(input.settings === undefined ? {} : mergeSettings({}, input.settings)),
         status: STATUS_CODES.enabled,
       };
       const keys = normalizeKeys(input.keys);
@@ -352,6 +377,7 @@ export function createChannelService(context: ServiceContext): ChannelService {
         if (patch.tag !== undefined) changes.tag = normalizeOptionalText(patch.tag, '--tag');
         if (patch.keyMode !== undefined) changes.keyMode = normalizeKeyMode(patch.keyMode);
         if (patch.remark !== undefined) changes.remark = normalizeOptionalText(patch.remark, '--remark') ?? '';
+        if (patch.settings !== undefined) changes.settings = JSON.stringify(mergeSettings(parseObject(current.settings), patch.settings));
         const row = (await updateChannel(store, db, current.id, changes)) ?? current;
         if (keys !== undefined) await writeKeys(db, row.id, keys, now);
         return finishSave(db, row, now);

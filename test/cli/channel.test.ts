@@ -85,6 +85,30 @@ describe('gateway channel [sqlite]', () => {
     expect(unknownFlag.exitCode).toBe(2);
     expect(unknownFlag.stderr.split('\n')[0]).toContain("unknown option '--wieght'");
   });
+
+  test('--setting: add, merge on update, remove with NAME=, shown in JSON; bad settings exit 2', async () => {
+    const env = environment.env;
+    const added = await runCli(
+      ['channel', 'add', '--name', 'azure', '--type', 'azure', '--base-url', 'https://east.openai.azure.com', '--key', firstKey, '--models', 'gpt-4o', '--setting', 'api_version=2024-10-21', '--setting', 'strip_model_dots=true', '--json'],
+      env,
+    );
+    expect(added.stderr).toBe('');
+    expect(added.json<ChannelView>().settings).toEqual({ api_version: '2024-10-21', strip_model_dots: true });
+
+    const updated = await runCli(['channel', 'update', 'azure', '--setting', 'api_version=2025-04-01-preview', '--setting', 'strip_model_dots=', '--json'], env);
+    expect(updated.exitCode).toBe(0);
+    expect(updated.json<ChannelView>().settings).toEqual({ api_version: '2025-04-01-preview' });
+    const shown = await runCli(['channel', 'show', 'azure', '--json'], env);
+    expect(shown.json<ChannelView>().settings).toEqual({ api_version: '2025-04-01-preview' });
+
+    const update = ['channel', 'update', 'azure', '--setting'];
+    expectOneLineError(await runCli([...update, 'api-version=2025'], env), 'unknown --setting "api-version"; known settings: api_version,');
+    expectOneLineError(await runCli([...update, 'max_tokens=lots'], env), '--setting max_tokens must be a whole number from 1 to 1000000');
+    expectOneLineError(await runCli([...update, 'api_version'], env), 'must look like NAME=VALUE');
+    expectOneLineError(await runCli([...update, 'organization=sk-cli-leak-9999'], env), 'looks like an API key; settings are printed by channel show, so give keys with --key');
+    expectOneLineError(await runCli([...update, 'api_version=a', '--setting', 'api_version=b'], env), '--setting api_version is given twice');
+    expect((await runCli(['channel', 'show', 'azure', '--json'], env)).json<ChannelView>().settings).toEqual({ api_version: '2025-04-01-preview' });
+  });
 });
 
 describe('gateway channel [postgres]', () => {

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { invalidArgument } from '../../../src/errors/gateway-error.ts';
+import { type ChannelSettingValue, channelSettings, parseChannelSetting } from '../../../src/services/channel-settings.ts';
 import { channelKindList } from '../../../src/services/channel-types.ts';
 import type { ChannelPatch } from '../../../src/services/channels.ts';
 import { parseIntegerFlag, parseListFlag } from '../../flags.ts';
@@ -26,11 +27,21 @@ export interface ChannelFlags {
   keyMode?: string;
   allowPrivate?: string;
   remark?: string;
+  setting?: string[];
   json?: boolean;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+/** The known `--setting` names for the commands' help text, one line each. */
+export function settingsHelp(): string {
+  const width = Math.max(...Object.keys(channelSettings).map((name) => name.length));
+  const lines = Object.entries(channelSettings).map(
+    ([name, spec]) => `  ${name.padEnd(width)}  ${spec.kind.padEnd(10)}  ${spec.readBy}: ${spec.description}`,
+  );
+  return `\nSettings (--setting NAME=VALUE):\n${lines.join('\n')}`;
 }
 
 /** Declares the channel field flags; `add` marks the essential ones required. */
@@ -59,6 +70,11 @@ export function addChannelFieldOptions(command: Command, mode: 'add' | 'update')
   command.option('--key-mode <mode>', 'random or round-robin choice among several keys');
   command.option('--allow-private <host:port>', "let this channel reach one private address, e.g. localhost:11434 ('' clears it)");
   command.option('--remark <text>', 'free-text note');
+  command.option(
+    '--setting <NAME=VALUE>',
+    `provider setting, repeatable, e.g. api_version=2025-04-01-preview${mode === 'update' ? "; merged into the stored ones, NAME= removes one" : ''}`,
+    collect,
+  );
   command.option('--json', 'print JSON only');
   return command;
 }
@@ -76,6 +92,17 @@ export function parsePairsFlag(text: string, flag: string): Record<string, strin
     pairs[from] = entry.slice(separator + 1).trim();
   }
   return pairs;
+}
+
+/** `--setting` flags → settings; naming one setting twice is refused rather than silently keeping the last. */
+function parseSettingFlags(values: readonly string[]): Record<string, ChannelSettingValue> {
+  const settings: Record<string, ChannelSettingValue> = {};
+  for (const text of values) {
+    const { name, value } = parseChannelSetting(text);
+    if (Object.hasOwn(settings, name)) throw invalidArgument('--setting', `--setting ${name} is given twice; keep one`);
+    settings[name] = value;
+  }
+  return settings;
 }
 
 /** Keys from `--key` flags; `--key -` reads one key per line from stdin, so keys stay out of `ps` and shell history. */
@@ -110,5 +137,6 @@ export async function channelFieldsFromFlags(flags: ChannelFlags): Promise<Chann
   if (flags.keyMode !== undefined) fields.keyMode = flags.keyMode;
   if (flags.allowPrivate !== undefined) fields.allowPrivate = flags.allowPrivate;
   if (flags.remark !== undefined) fields.remark = flags.remark;
+  if (flags.setting !== undefined) fields.settings = parseSettingFlags(flags.setting);
   return fields;
 }

@@ -44,6 +44,7 @@ export function renderChannel(channel: ChannelView): string {
     'model map': describeMap(channel.modelMapping),
     'status code map': describeMap(channel.statusCodeMapping),
     'test model': channel.testModel,
+    settings: Object.entries(channel.settings).map(([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`),
     tag: channel.tag,
     keys: channel.keys.map(describeKey),
     'key mode': channel.keyMode,

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { invalidArgument } from '../../../src/errors/gateway-error.ts';
 import { withDeps } from '../../context.ts';
 import { output } from '../../output.ts';
-import { addChannelFieldOptions, type ChannelFlags, channelFieldsFromFlags } from './flags.ts';
+import { addChannelFieldOptions, type ChannelFlags, channelFieldsFromFlags, settingsHelp } from './flags.ts';
 import { renderChannel } from './render.ts';
 
 export function registerChannelUpdateCommand(channel: Command): void {
@@ -18,7 +18,10 @@ Examples:
   $ gateway channel update openai-main --priority 10 --weight 3
   $ gateway channel update 3 --models gpt-4o,gpt-4o-mini,o4-mini --model-map gpt-4o=gpt-4o-2024-11-20
   $ gateway channel update claude --key - < new-keys.txt
-  $ gateway channel update openai-main --tag ''`,
+  $ gateway channel update openai-main --tag ''
+  $ gateway channel update azure-east --setting api_version=2025-04-01-preview --setting strip_model_dots=true
+  $ gateway channel update azure-east --setting api_version=
+${settingsHelp()}`,
     );
   addChannelFieldOptions(command, 'update').action(async (ref: string, flags: ChannelFlags, self: Command) => {
     const patch = await channelFieldsFromFlags(flags);
