@@ -49,7 +49,7 @@ export const settingSpecs = {
   auto_disable_status_codes: spec({ type: 'status-ranges' }, '401', 'Upstream statuses that count as "account unusable" for auto-disable.'),
   auto_disable_error_codes: spec(
     { type: 'list' },
-    ['invalid_api_key', 'account_deactivated', 'invalid_organization', 'insufficient_quota', 'billing_hard_limit_reached'],
+    ['invalid_api_key', 'account_deactivated', 'invalid_organization', 'insufficient_quota', 'billing_hard_limit_reached', 'billing_error'],
     "Upstream error codes (the `code` field, never message text) that count as \"account unusable\".",
   ),
   auto_enable_enabled: spec({ type: 'boolean' }, false, 'Re-enable an auto-disabled channel or key when a channel test passes.'),

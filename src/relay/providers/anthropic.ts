@@ -6,6 +6,7 @@
  * https://docs.anthropic.com/en/api/versioning and https://docs.anthropic.com/en/api/beta-headers.
  */
 import { isGatewayError } from '../../errors/gateway-error.ts';
+import { keyFaultErrorTypes } from '../dialects/anthropic/errors.ts';
 import { createAnthropicOutbound } from '../dialects/anthropic/outbound.ts';
 import type { OutboundContext, OutboundDialect } from '../dialects/types.ts';
 import { UpstreamError } from '../errors.ts';
@@ -28,14 +29,6 @@ export function anthropicMessagesUrl(baseUrl: string): string {
 }
 
 /**
- * Anthropic's error types that say the key or its account cannot be used
- * (https://docs.anthropic.com/en/api/errors): a wrong key (401), a key without access (403), an account
- * without credit (`billing_error`). A multi-key channel may hold keys of several organizations, so each is
- * the key's fault, like OpenAI's `insufficient_quota`.
- */
-const keyFaultTypes: ReadonlySet<string> = new Set(['authentication_error', 'permission_error', 'billing_error']);
-
-/**
  * Maps a non-2xx reply (`{"type":"error","error":{"type","message"},"request_id"}`) to an UpstreamError. The
  * body shape is the one the OpenAI reader already understands (`error.type` becomes the code, `error.message`
  * the message, the key redacted, `Retry-After` read), so it does the reading; only the fault classification
@@ -43,7 +36,9 @@ const keyFaultTypes: ReadonlySet<string> = new Set(['authentication_error', 'per
  */
 export function parseAnthropicError(status: number, headers: Headers, bodyText: string, context: ParseErrorContext = {}): UpstreamError {
   const error = parseOpenAIError(status, headers, bodyText, context);
-  if (error.channelAtFault !== false || !keyFaultTypes.has(error.code)) return error;
+  // A wrong key (401), a key without access (403), an account without credit (`billing_error`): a multi-key
+  // channel may hold keys of several organizations, so each is the key's fault, like OpenAI's insufficient_quota.
+  if (error.channelAtFault !== false || !keyFaultErrorTypes.has(error.code)) return error;
   return new UpstreamError({
     status: error.status,
     code: error.code,

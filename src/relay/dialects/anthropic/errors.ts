@@ -96,6 +96,9 @@ export function renderAnthropicError(error: ErrorToRender): { status: number; bo
   return { status, body: anthropicErrorBody(type, error.message) };
 }
 
+/** Error types that say the key or its account cannot be used (https://docs.anthropic.com/en/api/errors). */
+export const keyFaultErrorTypes: ReadonlySet<string> = new Set(['authentication_error', 'permission_error', 'billing_error']);
+
 /** Types worth another attempt (on another channel, when nothing was written yet). */
 const retryableTypes: ReadonlySet<string> = new Set(['rate_limit_error', 'api_error', 'timeout_error', 'overloaded_error']);
 
@@ -113,7 +116,9 @@ export function upstreamErrorFromStreamEvent(data: unknown): UpstreamError {
     code: type,
     message: `Anthropic stream error (${type}): ${message}`,
     retryable: retryableTypes.has(type),
-    channelAtFault: type === 'authentication_error' ? 'key' : type === 'billing_error' ? 'channel' : false,
+    // The key's account, as the adapter classes the same types in a non-stream reply (src/relay/providers/anthropic.ts):
+    // a multi-key channel may hold keys of several organizations.
+    channelAtFault: keyFaultErrorTypes.has(type) ? 'key' : false,
     upstreamBody: JSON.stringify(data).slice(0, 2048),
   });
 }
