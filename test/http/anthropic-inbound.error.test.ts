@@ -34,6 +34,8 @@ function expectAnthropicError(error: APIError, status: number, type: string): vo
   expect(error.status).toBe(status);
   const body = error.error as { request_id?: unknown };
   expect(body.request_id).toBe(error.headers?.get('x-request-id') ?? 'missing');
+  // The SDK reads Anthropic's own `request-id` header into `requestID`.
+  expect(error.requestID).toBe(body.request_id as string);
   expect(body).toMatchObject({ type: 'error', error: { type } });
 }
 

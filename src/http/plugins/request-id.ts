@@ -4,6 +4,8 @@
  * written in the access log and put in error bodies, so a user's report can be matched to a log line.
  */
 import { Elysia } from 'elysia';
+import { dialectOfPath } from '../dialect-errors.ts';
+import { requestPath } from '../request-path.ts';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -37,6 +39,11 @@ export function requestIdPlugin() {
       const id = acceptRequestId(request.headers.get(REQUEST_ID_HEADER));
       requests.set(request, { id, startedAt: performance.now() });
       set.headers[REQUEST_ID_HEADER] = id;
+      // Anthropic's own header name, which its SDK reads into `error.requestID` and `_request_id` (its paths, and
+      // the shared model list when an Anthropic client asks).
+      if (dialectOfPath(request.method, requestPath(request)) === 'anthropic' || request.headers.has('anthropic-version')) {
+        set.headers['request-id'] = id;
+      }
     })
     .resolve({ as: 'global' }, ({ request }) => ({ requestId: requests.get(request)?.id ?? '' }));
 }
