@@ -8,7 +8,10 @@
  * Model-name suffixes, stripped before the name goes upstream (`geminiModelAndThinking`):
  * - `-thinking` → budget -1 (dynamic) with thoughts included;
  * - `-thinking-<budget>` → that budget (`gemini-2.5-pro-thinking-128`);
- * - `-nothinking` → budget 0.
+ * - `-nothinking` → budget 0;
+ * - `-low`, `-medium`, `-high` → the effort's budget below (New API offers these behind
+ *   `gemini.thinking_adapter_enabled`, off by default; no Gemini model name ends in those words, so here they
+ *   are always read).
  *
  * `reasoning_effort` ⇄ budget follows Google's own OpenAI compatibility layer
  * (https://ai.google.dev/gemini-api/docs/openai): low 1 024, medium 8 192, high 24 576 tokens, none 0.
@@ -31,8 +34,12 @@ export function geminiModelAndThinking(model: string): GeminiModelAndThinking {
   if (budget?.[1] !== undefined) return { model: model.slice(0, budget.index), thinkingBudget: Number(budget[1]) };
   if (model.endsWith('-nothinking')) return { model: model.slice(0, -'-nothinking'.length), thinkingBudget: 0 };
   if (model.endsWith('-thinking')) return { model: model.slice(0, -'-thinking'.length), thinkingBudget: -1 };
+  const effort = effortSuffix.exec(model);
+  if (effort?.[1] !== undefined) return { model: model.slice(0, effort.index), thinkingBudget: budgetByEffort[effort[1]] };
   return { model };
 }
+
+const effortSuffix = /-(low|medium|high)$/;
 
 const budgetByEffort: Readonly<Record<string, number>> = {
   none: 0,

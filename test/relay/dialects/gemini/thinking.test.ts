@@ -6,6 +6,10 @@ describe('geminiModelAndThinking', () => {
     expect(geminiModelAndThinking('gemini-2.5-flash-thinking')).toEqual({ model: 'gemini-2.5-flash', thinkingBudget: -1 });
     expect(geminiModelAndThinking('gemini-2.5-pro-thinking-128')).toEqual({ model: 'gemini-2.5-pro', thinkingBudget: 128 });
     expect(geminiModelAndThinking('gemini-2.5-flash-thinking-0')).toEqual({ model: 'gemini-2.5-flash', thinkingBudget: 0 });
+    expect(geminiModelAndThinking('gemini-2.5-flash-low')).toEqual({ model: 'gemini-2.5-flash', thinkingBudget: 1024 });
+    expect(geminiModelAndThinking('gemini-2.5-pro-medium')).toEqual({ model: 'gemini-2.5-pro', thinkingBudget: 8192 });
+    expect(geminiModelAndThinking('gemini-2.5-flash-high')).toEqual({ model: 'gemini-2.5-flash', thinkingBudget: 24576 });
+    expect(geminiModelAndThinking('gemini-2.5-flash-lite')).toEqual({ model: 'gemini-2.5-flash-lite' });
     expect(geminiModelAndThinking('gemini-2.5-flash-nothinking')).toEqual({ model: 'gemini-2.5-flash', thinkingBudget: 0 });
   });
 
