@@ -3,6 +3,7 @@
  * every upstream failure into an UpstreamError whose fields — never its message text — drive failover,
  * breakers and auto-disable.
  */
+import { isGatewayError } from '../errors/gateway-error.ts';
 
 /** Stable codes for failures the gateway itself observes (the upstream's own codes pass through as strings). */
 export type TransportErrorCode =
@@ -68,4 +69,22 @@ export function parseRetryAfter(value: string | null, now: number): number | und
   const date = Date.parse(text);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);
+}
+
+/**
+ * A channel that cannot serve an endpoint at all: the pipeline skips it without counting an attempt (it never
+ * saw the request), so the same priority level is tried next.
+ */
+export function endpointNotSupported(message: string): UpstreamError {
+  return new UpstreamError({ status: 501, code: 'endpoint_not_supported', message, retryable: true, channelAtFault: false });
+}
+
+/**
+ * A converter's GatewayError (input the channel's format cannot express, e.g. `n: 2` for Anthropic) as the
+ * client's own 4xx that names the field: not retried, nobody's fault, and — being an UpstreamError — it goes
+ * through the pipeline's failure path, which releases the request's hold. Other errors are rethrown.
+ */
+export function clientRequestRefused(error: unknown): never {
+  if (!isGatewayError(error)) throw error;
+  throw new UpstreamError({ status: error.status, code: error.code, message: error.message, retryable: false, channelAtFault: false });
 }

@@ -19,7 +19,7 @@ import { parseStatusRanges, type Settings, statusInRanges } from '../services/se
 import { estimatePromptTokens } from '../tokenizer/count.ts';
 import type { Dispatcher, DispatchResponse } from './dispatch.ts';
 import { readBodyText } from './dispatch.ts';
-import { isUpstreamError, UpstreamError } from './errors.ts';
+import { endpointNotSupported, isUpstreamError, UpstreamError } from './errors.ts';
 import { type FailedAttempt, failureFor, type OutcomeBase, unanswered } from './failure.ts';
 import type { ChannelHealth } from './health.ts';
 import type { AttemptRecord, OutcomeSink, RelayOutcome } from './outcome.ts';
@@ -270,14 +270,7 @@ export function createPipeline(deps: PipelineDeps) {
           return skipped > MAX_SKIPPED_CHANNELS;
         };
         if (!adapter.endpoints.has(request.endpoint)) {
-          const unsupported = new UpstreamError({
-            status: 501,
-            code: 'endpoint_not_supported',
-            message: `channel type ${target.type} cannot serve ${request.endpoint} requests yet`,
-            retryable: true,
-            channelAtFault: false,
-          });
-          if (skipChannel(unsupported)) break;
+          if (skipChannel(endpointNotSupported(`channel type ${target.type} cannot serve ${request.endpoint} requests`))) break;
           continue;
         }
 

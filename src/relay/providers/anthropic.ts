@@ -5,11 +5,10 @@
  * API reference: https://docs.anthropic.com/en/api/messages, versions and headers:
  * https://docs.anthropic.com/en/api/versioning and https://docs.anthropic.com/en/api/beta-headers.
  */
-import { isGatewayError } from '../../errors/gateway-error.ts';
 import { keyFaultErrorTypes } from '../dialects/anthropic/errors.ts';
 import { createAnthropicOutbound } from '../dialects/anthropic/outbound.ts';
 import type { OutboundContext, OutboundDialect } from '../dialects/types.ts';
-import { UpstreamError } from '../errors.ts';
+import { clientRequestRefused, endpointNotSupported, UpstreamError } from '../errors.ts';
 import type { ChannelTarget, HubTranslation, ProviderAdapter, RelayRequest, UpstreamRequest } from '../types.ts';
 import { settingText } from './openai.ts';
 import { type ParseErrorContext, parseOpenAIError } from './openai-error.ts';
@@ -74,23 +73,13 @@ export function createAnthropicAdapter(dialect: OutboundDialect): ProviderAdapte
     // Anthropic always reports usage, in message_start and message_delta; there is nothing to ask for.
     streamUsage: false,
     buildRequest(request: RelayRequest, target: ChannelTarget): UpstreamRequest {
-      if (request.body instanceof FormData) {
-        throw new UpstreamError({
-          status: 501,
-          code: 'endpoint_not_supported',
-          message: `channel type anthropic cannot serve ${request.endpoint} requests`,
-          retryable: true,
-          channelAtFault: false,
-        });
-      }
+      if (request.body instanceof FormData) throw endpointNotSupported(`channel type anthropic cannot serve ${request.endpoint} requests`);
       let body: string;
       try {
         body = JSON.stringify(dialect.fromHubRequest(request.body, outboundContext(request, target)));
       } catch (error) {
-        // Input Messages cannot express (n > 1, an audio part …) is the client's request, answered as a 400 that
-        // names the field; as an UpstreamError it goes through the pipeline's failure path and releases the hold.
-        if (!isGatewayError(error)) throw error;
-        throw new UpstreamError({ status: error.status, code: error.code, message: error.message, retryable: false, channelAtFault: false });
+        // Input Messages cannot express (n > 1, an audio part …): the client's 400, naming the field.
+        clientRequestRefused(error);
       }
       const headers: Record<string, string> = {
         'x-api-key': target.key,

@@ -4,7 +4,7 @@
  * channel's `endpoint` setting names another (`embeddings`, `responses`, …). The body is forwarded in OpenAI's
  * shape with a Bearer key.
  */
-import { UpstreamError } from '../errors.ts';
+import { endpointNotSupported, UpstreamError } from '../errors.ts';
 import type { ChannelTarget, Endpoint } from '../types.ts';
 import { allEndpoints, createOpenAIAdapter, settingText } from './openai.ts';
 import { encodePathValue } from './openai-url.ts';
@@ -21,16 +21,11 @@ export function customEndpoint(target: ChannelTarget): Endpoint | undefined {
 export function customUrl(endpoint: Endpoint, target: ChannelTarget, model: string): string {
   const served = customEndpoint(target);
   if (endpoint !== served) {
-    throw new UpstreamError({
-      status: 501,
-      code: 'endpoint_not_supported',
-      message:
-        served === undefined
-          ? `custom channel "${target.channelName}" has an endpoint setting that names no endpoint; use one of: ${allEndpoints.join(', ')}`
-          : `custom channel "${target.channelName}" serves ${served} only (its base URL is the full endpoint URL)`,
-      retryable: true,
-      channelAtFault: false,
-    });
+    throw endpointNotSupported(
+      served === undefined
+        ? `custom channel "${target.channelName}" has an endpoint setting that names no endpoint; use one of: ${allEndpoints.join(', ')}`
+        : `custom channel "${target.channelName}" serves ${served} only (its base URL is the full endpoint URL)`,
+    );
   }
   const url = target.baseUrl.trim();
   const placeholder = url.indexOf(MODEL_PLACEHOLDER);

@@ -6,7 +6,6 @@
  * API reference: https://ai.google.dev/api/generate-content, https://ai.google.dev/api/embeddings, errors:
  * https://ai.google.dev/gemini-api/docs/troubleshooting#error-codes.
  */
-import { isGatewayError } from '../../errors/gateway-error.ts';
 import { redact, cutToBytes, redactUpstreamBody } from '../../security/redact.ts';
 import { statusInRanges } from '../../services/settings.ts';
 import { estimatePromptTokens } from '../../tokenizer/count.ts';
@@ -14,7 +13,7 @@ import { readGeminiError, upstreamErrorFromGemini } from '../dialects/gemini/err
 import { createGeminiOutbound, geminiModelAndThinking } from '../dialects/gemini/outbound.ts';
 import { asRecord, invalidRequest, readArray, readNumber, readRecords, readString } from '../dialects/json-fields.ts';
 import type { OutboundContext, OutboundDialect } from '../dialects/types.ts';
-import { parseRetryAfter, UpstreamError } from '../errors.ts';
+import { clientRequestRefused, endpointNotSupported, parseRetryAfter, UpstreamError } from '../errors.ts';
 import type { ChannelTarget, Endpoint, HubTranslation, JsonBody, ProviderAdapter, RelayRequest, UpstreamRequest } from '../types.ts';
 import { defaultRetryStatusRanges, type ParseErrorContext } from './openai-error.ts';
 import { trimBaseUrl } from './openai-url.ts';
@@ -102,12 +101,6 @@ function outboundContext(request: RelayRequest, target: ChannelTarget): Outbound
   return { upstreamModel: target.upstreamModel, stream: request.stream, settings: target.settings };
 }
 
-/** A converter's GatewayError (input Gemini cannot express) as the client's 400, through the failure path. */
-function refused(error: unknown): never {
-  if (!isGatewayError(error)) throw error;
-  throw new UpstreamError({ status: error.status, code: error.code, message: error.message, retryable: false, channelAtFault: false });
-}
-
 /**
  * A hub embeddings request (https://platform.openai.com/docs/api-reference/embeddings/create) → a
  * batchEmbedContents body (https://ai.google.dev/api/embeddings#method:-models.batchembedcontents): one request
@@ -184,21 +177,13 @@ export function createGeminiAdapter(dialect: OutboundDialect): ProviderAdapter {
     streamUsage: false,
     buildRequest(request: RelayRequest, target: ChannelTarget): UpstreamRequest {
       const method = methodFor(request.endpoint, request.stream);
-      if (request.body instanceof FormData || method === undefined) {
-        throw new UpstreamError({
-          status: 501,
-          code: 'endpoint_not_supported',
-          message: `channel type gemini cannot serve ${request.endpoint} requests`,
-          retryable: true,
-          channelAtFault: false,
-        });
-      }
+      if (request.body instanceof FormData || method === undefined) throw endpointNotSupported(`channel type gemini cannot serve ${request.endpoint} requests`);
       let body: string;
       try {
         const native = method === 'batchEmbedContents' ? geminiEmbeddingsBody(request.body, target.upstreamModel) : dialect.fromHubRequest(request.body, outboundContext(request, target));
         body = JSON.stringify(native);
       } catch (error) {
-        refused(error);
+        clientRequestRefused(error);
       }
       return {
         url: geminiMethodUrl(target.baseUrl, target.upstreamModel, method),

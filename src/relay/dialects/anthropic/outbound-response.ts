@@ -11,15 +11,9 @@ import { UpstreamError } from '../../errors.ts';
 import type { JsonBody, Usage } from '../../types.ts';
 import type { OutboundContext } from '../types.ts';
 import { asRecord, readRecords, readString } from '../json-fields.ts';
+import { hubAssistantMessage } from '../hub-message.ts';
 import { toHubFinishReason } from './stop-reason.ts';
 import { emptyCounts, hubUsageFromCounts, mergeAnthropicUsage, usageFromCounts } from './usage.ts';
-
-export const THINK_OPEN = '<think>\n';
-export const THINK_CLOSE = '\n</think>\n\n';
-
-export function thinkingToContent(context: OutboundContext): boolean {
-  return context.settings.thinking_to_content === true;
-}
 
 export function anthropicResponseToHub(native: JsonBody, context: OutboundContext, createdSeconds: number): JsonBody {
   if (!Array.isArray(native.content)) {
@@ -43,15 +37,7 @@ export function anthropicResponseToHub(native: JsonBody, context: OutboundContex
       toolCalls.push({ id: readString(block.id) ?? `toolu_${toolCalls.length}`, type: 'function', function: call });
     }
   }
-  let text = texts.join('');
-  const reasoning = thoughts.join('');
-  const message: JsonBody = { role: 'assistant' };
-  if (reasoning !== '' && thinkingToContent(context)) text = `${THINK_OPEN}${reasoning}${THINK_CLOSE}${text}`;
-  else if (reasoning !== '') message.reasoning_content = reasoning;
-  message.content = text === '' && toolCalls.length > 0 ? null : text;
-  // Required by the chat.completion schema; Anthropic reports refusals as stop_reason "refusal", with the text as content.
-  message.refusal = null;
-  if (toolCalls.length > 0) message.tool_calls = toolCalls;
+  const message = hubAssistantMessage({ text: texts.join(''), reasoning: thoughts.join(''), toolCalls }, context);
   return {
     id: readString(native.id) ?? 'msg_unknown',
     object: 'chat.completion',

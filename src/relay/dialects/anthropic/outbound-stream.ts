@@ -18,7 +18,7 @@ import type { JsonBody, Usage } from '../../types.ts';
 import type { NativeToHubStream, OutboundContext, SseIn } from '../types.ts';
 import { upstreamErrorFromStreamEvent } from './errors.ts';
 import { asRecord, readNumber, readString } from '../json-fields.ts';
-import { THINK_CLOSE, THINK_OPEN, thinkingToContent } from './outbound-response.ts';
+import { THINK_CLOSE, THINK_OPEN, thinkingToContent } from '../hub-message.ts';
 import { toHubFinishReason } from './stop-reason.ts';
 import { type AnthropicCounts, emptyCounts, hubUsageFromCounts, mergeAnthropicUsage, usageFromCounts } from './usage.ts';
 

@@ -13,17 +13,11 @@ import { UpstreamError } from '../../errors.ts';
 import { redactUpstreamBody } from '../../../security/redact.ts';
 import type { JsonBody } from '../../types.ts';
 import type { OutboundContext } from '../types.ts';
+import { hubAssistantMessage } from '../hub-message.ts';
 import { hubFinishReason } from './finish-reason.ts';
 import { asRecord, readNumber, readRecords, readString } from '../json-fields.ts';
 import { geminiModelAndThinking } from './thinking.ts';
 import { hubUsage, readGeminiUsage } from './usage.ts';
-
-export const THINK_OPEN = '<think>\n';
-export const THINK_CLOSE = '\n</think>\n\n';
-
-export function thinkingToContent(context: OutboundContext): boolean {
-  return context.settings.thinking_to_content === true;
-}
 
 /** Issues `call_1`, `call_2` … for function calls that come without an id (Gemini API calls usually do). */
 export class ToolCallIds {
@@ -92,12 +86,7 @@ function choiceOf(candidate: Record<string, unknown>, position: number, ids: Too
     else if (typeof part.text === 'string' && part.thought === true) reasoning += part.text;
     else if (typeof part.text === 'string') text += part.text;
   }
-  const message: JsonBody = { role: 'assistant' };
-  if (reasoning !== '' && thinkingToContent(context)) text = `${THINK_OPEN}${reasoning}${THINK_CLOSE}${text}`;
-  else if (reasoning !== '') message.reasoning_content = reasoning;
-  message.content = text === '' && toolCalls.length > 0 ? null : text;
-  message.refusal = null;
-  if (toolCalls.length > 0) message.tool_calls = toolCalls;
+  const message = hubAssistantMessage({ text, reasoning, toolCalls }, context);
   return {
     index: readNumber(candidate.index) ?? position,
     message,

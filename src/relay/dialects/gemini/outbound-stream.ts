@@ -23,7 +23,8 @@ import type { NativeToHubStream, OutboundContext, SseIn } from '../types.ts';
 import { readGeminiError, upstreamErrorFromGemini } from './errors.ts';
 import { hubFinishReason } from './finish-reason.ts';
 import { asRecord, readNumber, readRecords, readString } from '../json-fields.ts';
-import { createdSeconds, hubToolCall, THINK_CLOSE, THINK_OPEN, thinkingToContent, ToolCallIds } from './outbound-response.ts';
+import { THINK_CLOSE, THINK_OPEN, thinkingToContent } from '../hub-message.ts';
+import { createdSeconds, hubToolCall, ToolCallIds } from './outbound-response.ts';
 import { geminiModelAndThinking } from './thinking.ts';
 import { hubUsage, readGeminiUsage } from './usage.ts';
 
