@@ -117,12 +117,20 @@ export function createBilling(deps: BillingDeps): Billing {
     return promise;
   };
 
+  // Parsed once per setting value, not on every settlement.
+  let threshold = { text: '', micros: 0 };
   const alertThreshold = (): number => {
-    try {
-      return parseUsd(deps.settings().quota_alert_threshold_usd, 'quota_alert_threshold_usd');
-    } catch {
-      return 0;
+    const text = deps.settings().quota_alert_threshold_usd;
+    if (text !== threshold.text) {
+      let micros = 0;
+      try {
+        micros = parseUsd(text, 'quota_alert_threshold_usd');
+      } catch {
+        // The settings service only stores valid amounts; anything else turns alerts off.
+      }
+      threshold = { text, micros };
     }
+    return threshold.micros;
   };
 
   /** Records a quota alert when this charge took a balance from at or above the threshold to below it. */
