@@ -16,7 +16,7 @@ import { cutToBytes, redact } from '../security/redact.ts';
 import type { Billing, Reservation } from '../services/billing.ts';
 import type { AuthResult } from './auth.ts';
 import { parseStatusRanges, type Settings, statusInRanges } from '../services/settings.ts';
-import { estimatePromptTokens } from '../tokenizer/count.ts';
+import { estimatePromptTokens, quickPromptEstimate } from '../tokenizer/count.ts';
 import type { Dispatcher, DispatchResponse } from './dispatch.ts';
 import { readBodyText } from './dispatch.ts';
 import { endpointNotSupported, isUpstreamError, UpstreamError } from './errors.ts';
@@ -152,7 +152,9 @@ export function createPipeline(deps: PipelineDeps) {
       let sawCandidate = false;
       let skipped = 0;
       const ledgerId = Bun.randomUUIDv7();
-      // Counted at most once: for the reservation (token-priced models) and again for a local usage estimate.
+      // Counted with the encoding at most once, and only for a local usage estimate (the upstream reported
+      // none); the hold is sized with the quick estimate, so a process whose upstreams report usage never
+      // loads the encoding tables.
       let promptEstimate: number | undefined;
       const promptTokens = (): number => {
         promptEstimate ??= estimatePromptTokens(request.requestedModel, request.body, request.endpoint);
@@ -191,7 +193,7 @@ export function createPipeline(deps: PipelineDeps) {
           group: caller.group,
           model: request.requestedModel,
           endpoint: request.endpoint,
-          promptTokens,
+          promptTokens: () => quickPromptEstimate(request.body, request.endpoint),
           maxOutputTokens: maxOutputTokensOf(request),
           calls: callsOf(request),
         });

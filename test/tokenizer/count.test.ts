@@ -8,6 +8,8 @@ import {
   FILE_TOKENS,
   IMAGE_UNKNOWN_SIZE_TOKENS,
   imageTokens,
+  quickCount,
+  quickPromptEstimate,
   REPLY_PRIMING_TOKENS,
   TOKENS_PER_MESSAGE,
   TOKENS_PER_NAME,
@@ -149,6 +151,67 @@ describe('prompt estimates', () => {
     form.append('prompt', 'A cute baby sea otter');
     form.append('image', new File([new Uint8Array([0])], 'otter.png'));
     expect(estimatePromptTokens('gpt-image-1', form)).toBe(text('A cute baby sea otter'));
+  });
+});
+
+describe('quick prompt estimate (hold sizing)', () => {
+  // Fixed "random" bytes, so the corpus (and the test) is the same on every run.
+  const bytes = Uint8Array.from({ length: 300 }, (_, index) => (index * 151 + 17) % 256);
+  const samples: Record<string, string> = {
+    prose: 'The gateway reserves the worst-case cost of a request before it calls any upstream, then settles the hold once the answer is complete. '.repeat(8),
+    markdown: '# Title\n\n- item one\n- item two with **bold** text\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n'.repeat(5),
+    typescript: 'export function add(a: number, b: number): number {\n  return a + b; // sum\n}\nconst items = [1, 2, 3].map((x) => x * 2);\n'.repeat(6),
+    python: 'def fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\n\nprint([fib(i) for i in range(10)])\n'.repeat(5),
+    json: JSON.stringify({ type: 'object', properties: { city: { type: 'string', description: 'City name' }, days: { type: 'integer', minimum: 1 } }, required: ['city'] }),
+    url: 'https://example.com/path/to/resource?query=value&other=123 '.repeat(5),
+    digits: '3141592653589793238462643383279502884197169399375105820974944592307816406286',
+    base64: Buffer.from(bytes).toString('base64'),
+    hex: Buffer.from(bytes).toString('hex'),
+    uuids: '0192f3a4-7b1c-7d2e-9f30-4a5b6c7d8e9f,01930000-aaaa-7bbb-8ccc-dddddddddddd,'.repeat(5),
+    punctuation: '!@#$%^&*()_+-=[]{}|;:,.<>?/~`'.repeat(5),
+    french: 'Le passage de la passerelle réserve le coût maximal de la requête avant l’appel. '.repeat(5),
+    russian: 'Шлюз резервирует максимальную стоимость запроса перед вызовом.'.repeat(5),
+    chinese: '网关在调用上游之前预留请求的最高费用，然后在回答完成后结算。'.repeat(5),
+    japanese: 'ゲートウェイはリクエストの最大コストを予約します。'.repeat(5),
+    korean: '게이트웨이는 요청의 최대 비용을 예약합니다.'.repeat(5),
+    emoji: '😀🎉🚀👍🏽'.repeat(10),
+  };
+
+  test('counts words, digit groups, identifiers, punctuation, line breaks and wide characters', () => {
+    expect(quickCount('')).toBe(0);
+    expect(quickCount('hello world')).toBe(4); // ⌈5/4⌉ + ⌈5/4⌉; the space joins the second word
+    expect(quickCount('1234567')).toBe(3); // digit groups of three
+    expect(quickCount('a1b2c3')).toBe(4); // ⌈6/1.5⌉
+    expect(quickCount('a.b\n')).toBe(4);
+    expect(quickCount('東京')).toBe(2);
+    expect(quickCount('привет')).toBe(3); // ⌈6/2⌉
+    expect(quickCount('😀')).toBe(3);
+  });
+
+  for (const model of ['gpt-4o', 'gpt-4']) {
+    test(`stays within 0.9× and 2.5× of the ${encodingForModel(model)} count on prose, code, data and every script`, () => {
+      for (const [name, text] of Object.entries(samples)) {
+        const ratio = quickCount(text) / countText(model, text);
+        expect({ name, inRange: ratio >= 0.9 && ratio <= 2.5 }).toEqual({ name, inRange: true });
+      }
+    });
+  }
+
+  test('walks the body like the exact estimate: overheads, images and tools are counted the same way', () => {
+    const body = {
+      messages: [
+        { role: 'system', content: samples.prose },
+        { role: 'user', content: [{ type: 'text', text: samples.chinese }, { type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] },
+      ],
+      tools: [{ type: 'function', function: { name: 'weather', description: 'Weather by city', parameters: JSON.parse(samples.json) } }],
+    };
+    const exact = estimatePromptTokens('gpt-4o', body, 'chat-completions');
+    const quick = quickPromptEstimate(body, 'chat-completions');
+    expect(quick).toBeGreaterThanOrEqual(exact);
+    expect(quick).toBeLessThanOrEqual(2 * exact);
+    // Flat-rate parts are not text: an image URL costs the same in both.
+    const imageOnly = { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }] };
+    expect(quickPromptEstimate(imageOnly)).toBe(estimatePromptTokens('gpt-4o', imageOnly));
   });
 });
 
