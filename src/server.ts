@@ -46,6 +46,8 @@ export interface RunningServer {
 }
 
 const HOLD_RECOVERY_INTERVAL_MS = 60_000;
+/** How often the checkpoint worker copies the WAL into the database file (a few MB of WAL at most between). */
+const WAL_CHECKPOINT_INTERVAL_MS = 250;
 
 function startHoldRecovery(relay: RelayRuntime, logger: Logger): { stop(): Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
@@ -80,6 +82,11 @@ export async function startServer(deps: Deps, logger: Logger, options: ServerOpt
   const { config } = deps;
   const lifecycle = createLifecycle();
   const channels = createChannelSnapshot(deps.channels, logger, deps.clock.now);
+  // WAL checkpoints (and their fsyncs) run on a worker thread, not inside a request's COMMIT.
+  await deps.store.backgroundCheckpoints?.({
+    intervalMs: WAL_CHECKPOINT_INTERVAL_MS,
+    onFailure: (message) => logger.warn('background WAL checkpoints stopped; SQLite checkpoints on commit again', { error: message }),
+  });
   const watcher = createChangeWatcher({ store: deps.store, intervalMs: config.syncIntervalMs, logger });
   const relay = await createRelayRuntime(deps, { ...options.relay, logger });
   watcher.on('channels', async () => {

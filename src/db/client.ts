@@ -9,6 +9,7 @@ import { drizzle as drizzleSqlite, type BunSQLiteDatabase } from 'drizzle-orm/bu
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { GatewayError } from '../errors/gateway-error.ts';
+import { type Checkpointer, startCheckpointer } from './checkpointer.ts';
 import { Gate } from './gate.ts';
 import * as postgresSchema from './schema/postgres.ts';
 import * as sqliteSchema from './schema/sqlite.ts';
@@ -55,6 +56,11 @@ export interface Store {
    */
   exclusive<T>(fn: (query: RawQuery) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
+  /**
+   * SQLite only: moves WAL checkpoints off this thread (src/db/checkpointer.ts) for a long-running server.
+   * Resolves once the worker runs; on any failure auto-checkpoint is back on and `onFailure` says why.
+   */
+  backgroundCheckpoints?(options: { intervalMs: number; onFailure: (message: string) => void }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -64,6 +70,8 @@ export type RawQuery = <Row>(statement: string, parameters?: readonly (string | 
 const POSTGRES_LOCK_ID = 0x67617465776179;
 
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+/** SQLite's own auto-checkpoint threshold, restored when background checkpoints fail. */
+const SQLITE_AUTOCHECKPOINT_PAGES = 1000;
 
 export interface OpenOptions {
   databaseUrl: string | undefined;
@@ -193,6 +201,7 @@ function openSqlite(options: OpenOptions): Store {
   }
   const db = drizzleSqlite({ client: withStatementCache(connection), schema: sqliteSchema });
   const gate = new Gate();
+  let checkpointer: Checkpointer | undefined;
   const rawSqlite: RawQuery = async <Row>(statement: string, parameters: readonly (string | number)[] = []) => {
     if (parameters.length === 0 && !/^\s*(select|pragma)/i.test(statement)) {
       // DDL from migrations may hold several statements; `run` executes them all.
@@ -241,7 +250,19 @@ function openSqlite(options: OpenOptions): Store {
     ping: async () => {
       connection.query('SELECT 1').get();
     },
+    backgroundCheckpoints: async ({ intervalMs, onFailure }) => {
+      if (checkpointer !== undefined) return;
+      connection.run('PRAGMA wal_autocheckpoint = 0');
+      const restoreAutomatic = (message: string): void => {
+        connection.run(`PRAGMA wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`);
+        onFailure(message);
+      };
+      checkpointer = startCheckpointer({ path: options.sqlitePath, intervalMs, busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS, onFailure: restoreAutomatic });
+      await checkpointer.started.catch(() => {});
+    },
     close: async () => {
+      // The worker's connection closes first, so the last one to close (this one) checkpoints and removes the WAL.
+      await checkpointer?.stop();
       connection.close();
     },
   };

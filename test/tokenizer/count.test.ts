@@ -203,7 +203,7 @@ describe('quick prompt estimate (hold sizing)', () => {
         { role: 'system', content: samples.prose },
         { role: 'user', content: [{ type: 'text', text: samples.chinese }, { type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] },
       ],
-      tools: [{ type: 'function', function: { name: 'weather', description: 'Weather by city', parameters: JSON.parse(samples.json) } }],
+      tools: [{ type: 'function', function: { name: 'weather', description: 'Weather by city', parameters: JSON.parse(samples.json ?? '{}') } }],
     };
     const exact = estimatePromptTokens('gpt-4o', body, 'chat-completions');
     const quick = quickPromptEstimate(body, 'chat-completions');
