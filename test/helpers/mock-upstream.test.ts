@@ -81,6 +81,18 @@ describe('chat completions', () => {
     expect(plain).toMatchObject({ choices: [{ finish_reason: 'stop' }] });
   });
 
+  test('a tool result after the call is answered in text, even when the user asked for a tool (a round trip ends)', async () => {
+    const call = { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } };
+    const history = [{ role: 'user', content: 'call a tool' }, { role: 'assistant', content: null, tool_calls: [call] }, { role: 'tool', tool_call_id: 'call_1', content: 'sunny' }];
+    const answered = await postJson('/v1/chat/completions', { model: 'mock/tool-call', tools: TOOLS, messages: history });
+    expect(answered).toMatchObject({ choices: [{ finish_reason: 'stop', message: { content: 'Hello from the mock upstream with a quick' } }] });
+    // A tool result followed by a new user message is still an answer to the result.
+    const withText = await postJson('/v1/chat/completions', { model: 'gpt-4o', tools: TOOLS, messages: [...history, { role: 'user', content: 'call a tool' }] });
+    expect(withText).toMatchObject({ choices: [{ finish_reason: 'stop' }] });
+    const again = await postJson('/v1/chat/completions', { model: 'gpt-4o', tools: TOOLS, messages: [...history, { role: 'assistant', content: 'It is sunny.' }, { role: 'user', content: 'call a tool' }] });
+    expect(again).toMatchObject({ choices: [{ finish_reason: 'tool_calls' }] });
+  });
+
   test('streamed tool call: id and name first, then argument fragments that join into the arguments', async () => {
     const { json } = await streamChunks('/v1/chat/completions', { model: 'mock/tool-call,chunks=5', stream: true, tools: TOOLS, messages: [{ role: 'user', content: 'weather?' }] });
     for (const chunk of json) expectConforms('CreateChatCompletionStreamResponse', chunk);

@@ -52,11 +52,21 @@ const AZURE_FILTER = {
 };
 const AZURE_PROMPT_FILTER = [{ prompt_index: 0, content_filter_results: AZURE_FILTER }];
 
+/**
+ * True when the turn being answered hands back tool results (a `tool` message after the last assistant
+ * message): the model then answers in text, as anthropic.ts and gemini.ts do, so a round trip ends.
+ */
+function answersToolResult(messages: unknown): boolean {
+  if (!Array.isArray(messages)) return false;
+  const lastAssistant = messages.findLastIndex((message: unknown) => isRecord(message) && message.role === 'assistant');
+  return lastAssistant >= 0 && messages.slice(lastAssistant + 1).some((message: unknown) => isRecord(message) && message.role === 'tool');
+}
+
 export function chatCompletions(context: HandlerContext): MockReply {
   const body = context.json ?? {};
   const settings = streamSettings(body);
   const azure = context.route.form === 'azure';
-  const tool = pickTool(context.controls, lastUserText(body.messages), body.tools, body.tool_choice);
+  const tool = answersToolResult(body.messages) ? undefined : pickTool(context.controls, lastUserText(body.messages), body.tools, body.tool_choice);
   const { count, truncated } = contentLength(context, body);
   const prompt = estimateTokens(collectText(body.messages)) + (Array.isArray(body.tools) ? estimateTokens(JSON.stringify(body.tools)) : 0);
   const chunks = words(count);

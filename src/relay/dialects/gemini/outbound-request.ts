@@ -9,7 +9,10 @@
  *   `reasoning_content` stays behind: Gemini takes earlier reasoning back only as thought signatures);
  *   tool → a role `user` `functionResponse` named after the earlier tool call with that id (the message's
  *   `name` when the id is unknown), its response the JSON object the tool returned or `{content: text}`;
- * - consecutive turns of one role are merged (Gemini wants parallel function responses in one turn);
+ * - consecutive turns of one role are merged (Gemini wants parallel function responses in one turn), and the
+ *   function responses of a turn are put in the order of the calls they answer: the calls go without ids, so
+ *   Gemini pairs parallel calls of one function with their responses by position, and clients answer them in
+ *   the order their tools finish (Claude Code does);
  * - tools → `functionDeclarations` with cleaned parameters (schema.ts); `tool_choice` → `toolConfig`;
  * - sampling, `stop`, `n`, `response_format` and thinking → `generationConfig`;
  * - the channel setting `safety_settings` → `safetySettings`, verbatim (absent: Google's defaults).
@@ -39,7 +42,9 @@ export function fromHubRequest(request: JsonBody, context: OutboundContext): Jso
   if (messages === undefined || messages.length === 0) throw invalidRequest('messages', 'must be a non-empty array of messages');
   const system: JsonBody[] = [];
   const contents: Content[] = [];
-  const callNames = new Map<string, string>();
+  const calls = new Map<string, CallRecord>();
+  /** Each function response part → the position of the call it answers, among all calls of the request. */
+  const answered = new Map<JsonBody, number>();
   const append = (role: Content['role'], parts: JsonBody[]): void => {
     if (parts.length === 0) return;
     const last = contents.at(-1);
@@ -61,16 +66,21 @@ export function fromHubRequest(request: JsonBody, context: OutboundContext): Jso
         append('user', contentParts(message.content, field));
         break;
       case 'assistant':
-        append('model', assistantParts(message, field, callNames));
+        append('model', assistantParts(message, field, calls));
         break;
-      case 'tool':
-        append('user', [functionResponsePart(message, field, callNames)]);
+      case 'tool': {
+        const part = functionResponsePart(message, field, calls);
+        const call = calls.get(readString(message.tool_call_id) ?? '');
+        if (call !== undefined) answered.set(part, call.position);
+        append('user', [part]);
         break;
+      }
       default:
         throw invalidRequest(`${field}.role`, `${JSON.stringify(message.role)} is not a role Gemini channels take; use system, user, assistant or tool`);
     }
   });
   if (contents.length === 0) throw invalidRequest('messages', 'holds no user or assistant message; Gemini needs at least one turn besides the system prompt');
+  for (const content of contents) if (content.role === 'user') putResponsesInCallOrder(content.parts, answered);
 
   const body: JsonBody = { contents };
   if (system.length > 0) body.systemInstruction = { parts: system };
@@ -94,14 +104,20 @@ export function fromHubRequest(request: JsonBody, context: OutboundContext): Jso
   return body;
 }
 
-function assistantParts(message: Record<string, unknown>, field: string, callNames: Map<string, string>): JsonBody[] {
+/** A tool call of an earlier assistant message: its function's name, and its position among all the request's calls. */
+interface CallRecord {
+  readonly name: string;
+  readonly position: number;
+}
+
+function assistantParts(message: Record<string, unknown>, field: string, calls: Map<string, CallRecord>): JsonBody[] {
   const parts = contentParts(message.content, field);
   readRecords(message.tool_calls).forEach((call, index) => {
     const fn = asRecord(call.function);
     const name = readString(fn?.name);
     if (name === undefined) throw invalidRequest(`${field}.tool_calls[${index}].function.name`, 'is required');
     const id = readString(call.id);
-    if (id !== undefined) callNames.set(id, name);
+    if (id !== undefined) calls.set(id, { name, position: calls.size });
     const part: JsonBody = { functionCall: { name, args: parseToolArguments(readString(fn?.arguments) ?? '') } };
     const signature = readString(asRecord(asRecord(call.extra_content)?.google)?.thought_signature);
     if (signature !== undefined) part.thoughtSignature = signature;
@@ -111,9 +127,9 @@ function assistantParts(message: Record<string, unknown>, field: string, callNam
   return parts;
 }
 
-function functionResponsePart(message: Record<string, unknown>, field: string, callNames: Map<string, string>): JsonBody {
+function functionResponsePart(message: Record<string, unknown>, field: string, calls: ReadonlyMap<string, CallRecord>): JsonBody {
   const id = readString(message.tool_call_id);
-  const name = (id === undefined ? undefined : callNames.get(id)) ?? readString(message.name);
+  const name = (id === undefined ? undefined : calls.get(id)?.name) ?? readString(message.name);
   if (name === undefined) {
     throw invalidRequest(`${field}.tool_call_id`, `${JSON.stringify(id)} matches no tool call of an earlier assistant message; send that assistant message first`);
   }
@@ -125,6 +141,23 @@ function functionResponsePart(message: Record<string, unknown>, field: string, c
     // Plain text: wrapped below.
   }
   return { functionResponse: { name, response: response ?? { content: text } } };
+}
+
+/**
+ * Puts the function responses of one user turn in the order of the calls they answer, in the places responses
+ * hold (other parts stay where they are; a response whose call is unknown keeps its place among the rest).
+ * Gemini reads the responses of parallel calls by position, since the calls carry no id here
+ * (https://ai.google.dev/gemini-api/docs/function-calling#parallel_function_calling).
+ */
+function putResponsesInCallOrder(parts: JsonBody[], answered: ReadonlyMap<JsonBody, number>): void {
+  const slots = parts.flatMap((part, index) => (answered.has(part) ? [index] : []));
+  if (slots.length < 2) return;
+  const position = (part: JsonBody | undefined): number => (part === undefined ? 0 : (answered.get(part) ?? 0));
+  const ordered = slots.map((slot) => parts[slot]).sort((first, second) => position(first) - position(second));
+  slots.forEach((slot, index) => {
+    const part = ordered[index];
+    if (part !== undefined) parts[slot] = part;
+  });
 }
 
 /**

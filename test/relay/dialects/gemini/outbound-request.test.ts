@@ -104,14 +104,43 @@ describe('geminiOutbound.fromHubRequest', () => {
       },
       {
         role: 'user',
+        // Answered in the other order; sent in the order of the calls.
         parts: [
-          { functionResponse: { name: 'start_music', response: { content: 'Playing energetic, loud music.' } } },
           { functionResponse: { name: 'power_disco_ball', response: { status: 'spinning' } } },
+          { functionResponse: { name: 'start_music', response: { content: 'Playing energetic, loud music.' } } },
           { text: 'Also dim the lights.' },
         ],
       },
     ]);
     expect(body.tools).toEqual([{ functionDeclarations: [lightDeclaration] }]);
+  });
+
+  test('parallel calls of one function: the responses follow the calls, whatever order the client answered in', () => {
+    const read = (id: string, path: string) => ({ id, type: 'function', function: { name: 'read_file', arguments: JSON.stringify({ path }) } });
+    const body = toGemini({
+      messages: [
+        { role: 'user', content: 'What do a.ts, b.ts and c.ts export?' },
+        { role: 'assistant', content: null, tool_calls: [read('toolu_a', 'a.ts'), read('toolu_b', 'b.ts'), read('toolu_c', 'c.ts')] },
+        { role: 'tool', tool_call_id: 'toolu_c', content: 'export const c = 3;' },
+        { role: 'tool', tool_call_id: 'toolu_a', content: 'export const a = 1;' },
+        { role: 'user', content: 'b.ts is still being read.' },
+        { role: 'tool', tool_call_id: 'toolu_b', content: 'export const b = 2;' },
+      ],
+    });
+    const response = (content: string) => ({ functionResponse: { name: 'read_file', response: { content } } });
+    expect(body.contents).toEqual([
+      { role: 'user', parts: [{ text: 'What do a.ts, b.ts and c.ts export?' }] },
+      {
+        role: 'model',
+        parts: [
+          { functionCall: { name: 'read_file', args: { path: 'a.ts' } }, thoughtSignature: 'skip_thought_signature_validator' },
+          { functionCall: { name: 'read_file', args: { path: 'b.ts' } } },
+          { functionCall: { name: 'read_file', args: { path: 'c.ts' } } },
+        ],
+      },
+      // Gemini pairs them by position: the responses take the places responses had, in call order; the text stays put.
+      { role: 'user', parts: [response('export const a = 1;'), response('export const b = 2;'), { text: 'b.ts is still being read.' }, response('export const c = 3;')] },
+    ]);
   });
 
   test('a thought signature the hub carried goes back on its call', () => {
