@@ -5,7 +5,7 @@
  */
 import { asRecord } from '../json-record.ts';
 import type { Endpoint, JsonBody } from '../types.ts';
-import { isGpt5Model, isOSeriesModel, isReasoningModel, type ReasoningEffort } from './reasoning-suffix.ts';
+import { isGpt5Model, isOSeriesModel, isReasoningModel, type ReasoningEffort, refusesReasoningEffort } from './reasoning-suffix.ts';
 
 export interface JsonBodyInput {
   readonly endpoint: Endpoint;
@@ -56,6 +56,9 @@ function applyStreamOptions(body: JsonBody, stream: boolean, streamUsage: boolea
 }
 
 function applyChatReasoningFixes(body: JsonBody, model: string, suffixEffort: ReasoningEffort | undefined): void {
+  // A thinking request converted from another dialect (Claude Code's `thinking`, Gemini's `thinkingConfig`)
+  // arrives as `reasoning_effort`; a model that does not reason refuses it, so it goes without.
+  if (refusesReasoningEffort(model)) delete body.reasoning_effort;
   if (!isOSeriesModel(model) && !isGpt5Model(model)) return;
   // "max_tokens … is not compatible with o-series models": https://platform.openai.com/docs/api-reference/chat/create#chat-create-max_tokens
   if (body.max_tokens !== undefined) {

@@ -29,6 +29,15 @@ export function isReasoningModel(model: string): boolean {
   return isOSeriesModel(model) || (isGpt5Model(model) && !/^gpt-5(?:\.\d+)?-chat/.test(model));
 }
 
+/**
+ * OpenAI's chat models that do not reason: gpt-4o, gpt-4.1, gpt-4, gpt-3.5 and chatgpt-4o, and the `-chat`
+ * variants of gpt-5. They answer `reasoning_effort` with 400 `unsupported_parameter`
+ * (https://platform.openai.com/docs/guides/reasoning lists the models that take it).
+ */
+export function refusesReasoningEffort(model: string): boolean {
+  return /^(?:gpt-4o|gpt-4\.1|gpt-4(?:-|$)|gpt-3\.5|chatgpt-4o)/.test(model) || /^gpt-5(?:\.\d+)?-chat/.test(model);
+}
+
 export interface ReasoningSuffix {
   /** The model name without the suffix (unchanged when there is none). */
   readonly model: string;

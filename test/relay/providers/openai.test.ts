@@ -158,6 +158,15 @@ describe('reasoning models (o-series, gpt-5)', () => {
     expect('reasoning_effort' in plain).toBe(false);
   });
 
+  test('models that do not reason go without reasoning_effort (a converted thinking request would get a 400); others keep it', () => {
+    for (const model of ['gpt-4o', 'gpt-4o-mini', 'gpt-4.1-nano', 'gpt-4', 'gpt-4-turbo', 'gpt-3.5-turbo', 'chatgpt-4o-latest', 'gpt-5-chat-latest', 'gpt-5.1-chat-latest']) {
+      expect({ model, kept: 'reasoning_effort' in reasoning({ reasoning_effort: 'high' }, model) }).toEqual({ model, kept: false });
+    }
+    for (const model of ['o3-mini', 'gpt-5', 'gpt-5.1', 'deepseek-reasoner', 'grok-3-mini', 'qwen3-32b', 'my-custom-model']) {
+      expect(reasoning({ reasoning_effort: 'high' }, model)).toMatchObject({ reasoning_effort: 'high' });
+    }
+  });
+
   test('Responses requests carry the suffix effort in reasoning.effort, keeping other reasoning fields', () => {
     const body = sentJson(build(request('responses', { model: 'x', input: 'hi', reasoning: { summary: 'auto' } }), target({ upstreamModel: 'o3-xhigh' })));
     expect(body).toMatchObject({ model: 'o3', reasoning: { summary: 'auto', effort: 'xhigh' } });
