@@ -168,7 +168,10 @@ function expectSessionReceived(kind: ChannelKind, index: number): void {
       break;
     }
     case 'openai':
-      expect(body).toMatchObject({ stream: true, user: USER_ID, reasoning_effort: 'high' });
+      expect(body).toMatchObject({ stream: true, user: USER_ID });
+      // The channel's gpt-4o-mini does not reason: the converted thinking request goes without reasoning_effort,
+      // which that model would refuse with a 400.
+      expect('reasoning_effort' in body).toBe(false);
       expect(body.tools).toMatchObject(TOOLS.map((tool) => ({ type: 'function', function: { name: tool.name, parameters: { type: 'object', required: tool.input_schema.required } } })));
       break;
     case 'gemini':
