@@ -142,6 +142,24 @@ export const optionSpecs = {
     kind: { type: 'integer', min: 1, max: 256 },
     description: 'Longest single SSE line accepted from an upstream, in MiB (New API name); a longer one ends the stream with an error.',
   },
+  maxFileDownloadMb: {
+    fileKey: 'max_file_download_mb',
+    env: ['MAX_FILE_DOWNLOAD_MB'],
+    kind: { type: 'integer', min: 1, max: 1024 },
+    description: 'Largest image the gateway downloads for a request (image URLs sent inline to Anthropic and Gemini channels), in MiB after decompression; the provider\'s own limit may be lower (New API name).',
+  },
+  imageFetchTimeoutSeconds: {
+    fileKey: 'image_fetch_timeout_seconds',
+    env: ['GATEWAY_IMAGE_FETCH_TIMEOUT'],
+    kind: { type: 'integer', min: 1, max: 600 },
+    description: 'Deadline for downloading the images a request names by URL, in seconds; past it the request gets 400.',
+  },
+  maxImageUrls: {
+    fileKey: 'max_image_urls',
+    env: ['GATEWAY_MAX_IMAGE_URLS'],
+    kind: { type: 'integer', min: 0, max: 100 },
+    description: 'Most image URLs the gateway downloads for one request; 0 refuses image URLs on the channels that need them downloaded.',
+  },
   channelTestFrequencyMinutes: {
     fileKey: 'channel_test_frequency_minutes',
     env: ['CHANNEL_TEST_FREQUENCY'],
@@ -198,6 +216,9 @@ export type Config = {
   readonly keepAliveSeconds: number;
   readonly maxRequestBodyMb: number;
   readonly streamMaxLineMb: number;
+  readonly maxFileDownloadMb: number;
+  readonly imageFetchTimeoutSeconds: number;
+  readonly maxImageUrls: number;
   readonly channelTestFrequencyMinutes: number;
   readonly trustedProxies: readonly string[];
   readonly nodeName: string;
@@ -225,6 +246,9 @@ export function defaultValues(): Record<OptionKey, string | number | undefined> 
     keepAliveSeconds: 15,
     maxRequestBodyMb: 32,
     streamMaxLineMb: 16,
+    maxFileDownloadMb: 20,
+    imageFetchTimeoutSeconds: 15,
+    maxImageUrls: 20,
     channelTestFrequencyMinutes: 0,
     trustedProxies: undefined,
     nodeName: hostname(),

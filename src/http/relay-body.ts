@@ -70,10 +70,17 @@ export async function readCappedBody(request: Request, limitBytes: number): Prom
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 export async function readJsonBody(request: Request, limitBytes: number): Promise<JsonBody> {
+  return (await readJsonBodyAndText(request, limitBytes)).body;
+}
+
+/** The JSON body and the text it was parsed from (a passthrough forwards the client's own text). */
+export async function readJsonBodyAndText(request: Request, limitBytes: number): Promise<{ body: JsonBody; text: string }> {
   const bytes = await readCappedBody(request, limitBytes);
   let parsed: unknown;
+  let text: string;
   try {
-    parsed = JSON.parse(strictUtf8.decode(bytes));
+    text = strictUtf8.decode(bytes);
+    parsed = JSON.parse(text);
   } catch (error) {
     throw new GatewayError({
       code: 'invalid_request',
@@ -83,7 +90,7 @@ export async function readJsonBody(request: Request, limitBytes: number): Promis
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new GatewayError({ code: 'invalid_request', message: 'the request body must be a JSON object' });
   }
-  return parsed as JsonBody;
+  return { body: parsed as JsonBody, text };
 }
 
 export async function readFormBody(request: Request, limitBytes: number): Promise<FormData> {

@@ -88,3 +88,18 @@ export function clientRequestRefused(error: unknown): never {
   if (!isGatewayError(error)) throw error;
   throw new UpstreamError({ status: error.status, code: error.code, message: error.message, retryable: false, channelAtFault: false });
 }
+
+/**
+ * The client's request cannot go upstream as it is, whatever channel is tried — an image URL the gateway could
+ * not fetch or may not send (inline-images.ts): the client's 400 naming the field, never retried and never held
+ * against the channel. The pipeline ends the request with it at once, before any upstream call.
+ */
+export class ClientInputError extends UpstreamError {
+  readonly field: string;
+
+  constructor(field: string, message: string) {
+    super({ status: 400, code: 'invalid_request', message: `${field}: ${message}`, retryable: false, channelAtFault: false });
+    this.name = 'ClientInputError';
+    this.field = field;
+  }
+}

@@ -16,6 +16,8 @@ export interface AttemptRecord {
   errorCode: string | undefined;
   retryable: boolean | undefined;
   durationMs: number;
+  /** The channel took the client's request raw, in the client's own dialect (absent: the hub request). */
+  passthrough?: true;
 }
 
 /** How a response ended (reliability.md 2.4.2). */

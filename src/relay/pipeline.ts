@@ -19,14 +19,17 @@ import { parseStatusRanges, type Settings, statusInRanges } from '../services/se
 import { estimatePromptTokens, quickPromptEstimate } from '../tokenizer/count.ts';
 import type { Dispatcher, DispatchResponse } from './dispatch.ts';
 import { readBodyText } from './dispatch.ts';
-import { endpointNotSupported, isUpstreamError, UpstreamError } from './errors.ts';
+import { ClientInputError, endpointNotSupported, isUpstreamError, UpstreamError } from './errors.ts';
 import { type FailedAttempt, failureFor, type OutcomeBase, unanswered } from './failure.ts';
 import type { ChannelHealth } from './health.ts';
+import type { ImageInliner } from './inline-images.ts';
 import type { AttemptRecord, OutcomeSink, RelayOutcome } from './outcome.ts';
 import { adapterFor } from './providers/registry.ts';
 import type { Router } from './router.ts';
-import { openRelayStream } from './stream/relay-stream.ts';
-import type { ChannelTarget, ProviderAdapter, RelayRequest, Usage } from './types.ts';
+import { openPassthroughStream } from './passthrough/stream.ts';
+import { answerPassthroughWhole } from './passthrough/whole.ts';
+import { openRelayStream, type StreamEnd } from './stream/relay-stream.ts';
+import type { ChannelTarget, NativeCapability, NativeRequest, ProviderAdapter, RelayRequest, Usage } from './types.ts';
 import { answerWhole } from './whole-answer.ts';
 
 /** Error bodies from upstreams are read up to this size (then redacted and cut by the adapter). */
@@ -47,6 +50,24 @@ export interface PipelineDeps {
   readonly now: () => number;
   readonly billing: Billing;
   readonly onOutcome: OutcomeSink;
+  /** Fetches image URLs for channels that take images inline (the adapter's `inlineImages`). */
+  readonly images: ImageInliner;
+}
+
+/** What the pipeline answers: the client's Response, and whether it already is in the client's own dialect. */
+export interface RelayAnswer {
+  readonly response: Response;
+  /**
+   * True when the attempt that answered took the client's request raw (`request.native`, a channel of the same
+   * dialect): the body is the upstream's, untouched, and goes back as it is. False: the hub's (OpenAI) answer.
+   */
+  readonly native: boolean;
+}
+
+/** The passthrough of one attempt: the client's request and the channel's way of forwarding it. */
+interface Passthrough {
+  readonly capability: NativeCapability;
+  readonly native: NativeRequest;
 }
 
 /** Who is asking, from key authentication. */
@@ -128,8 +149,12 @@ export function createPipeline(deps: PipelineDeps) {
     adapter: ProviderAdapter,
     signal: AbortSignal,
     remainingMs: number,
+    passthrough?: Passthrough,
   ): Promise<DispatchResponse> {
-    const upstream = adapter.buildRequest(request, target);
+    const upstream =
+      passthrough !== undefined
+        ? passthrough.capability.buildRequest(request, passthrough.native, target)
+        : adapter.buildRequest(await deps.images.prepare(request, adapter, target, { signal, remainingMs }), target);
     const response = await deps.dispatcher.dispatch(upstream, {
       allowPrivate: target.allowPrivate,
       signal,
@@ -141,7 +166,7 @@ export function createPipeline(deps: PipelineDeps) {
   }
 
   return {
-    async relay(request: RelayRequest, caller: RelayCaller, signal: AbortSignal): Promise<Response> {
+    async relay(request: RelayRequest, caller: RelayCaller, signal: AbortSignal): Promise<RelayAnswer> {
       const startedAt = performance.now();
       const deadline = startedAt + deps.config.relayTimeoutSeconds * 1000;
       const settings = deps.settings();
@@ -255,10 +280,13 @@ export function createPipeline(deps: PipelineDeps) {
             errorCode,
             retryable,
             durationMs: Math.round(performance.now() - attemptStarted),
+            ...(passthrough === undefined ? {} : { passthrough: true as const }),
           });
         };
 
         const adapter = adapterFor(target.type);
+        // Decided per attempt: the client's own dialect goes raw to a channel that speaks it, converted to others.
+        const passthrough = passthroughFor(request, adapter, target);
         /**
          * A channel that cannot serve this endpoint at all (its type does not offer it, or a custom URL naming
          * another endpoint) is not a failed attempt: it is recorded, health is untouched, and it uses up no
@@ -271,8 +299,18 @@ export function createPipeline(deps: PipelineDeps) {
           skipped++;
           return skipped > MAX_SKIPPED_CHANNELS;
         };
-        if (!adapter.endpoints.has(request.endpoint)) {
+        if (passthrough === undefined && !adapter.endpoints.has(request.endpoint)) {
           if (skipChannel(endpointNotSupported(`channel type ${target.type} cannot serve ${request.endpoint} requests`))) break;
+          continue;
+        }
+        const refusal = request.native?.refusal;
+        if (passthrough === undefined && refusal !== undefined) {
+          // The body holds what only its own dialect's upstreams take: this channel would need it converted.
+          // The refusal is the answer only when no raw attempt failed for a reason of its own.
+          const earlier = lastFailure;
+          const stop = skipChannel(new UpstreamError({ status: refusal.status, code: refusal.code, message: refusal.message, retryable: true, channelAtFault: false }));
+          if (earlier !== undefined) lastFailure = earlier;
+          if (stop) break;
           continue;
         }
 
@@ -286,10 +324,36 @@ export function createPipeline(deps: PipelineDeps) {
         let committed: Response;
         let wholeUsage: Usage | undefined;
         try {
-          const response = await attemptOnce(request, target, adapter, signal, deadline - performance.now());
+          const response = await attemptOnce(request, target, adapter, signal, deadline - performance.now(), passthrough);
+          const onStreamEnd = (end: StreamEnd): void =>
+            report({
+              status: response.status,
+              endState: end.state,
+              errorCode: end.errorCode,
+              usage: end.usage,
+              partial: end.state !== 'completed',
+              firstTokenMs: end.firstTokenMs === undefined ? undefined : Math.round(end.firstTokenMs - startedAt),
+            });
           // Native answers (Anthropic, Gemini) are converted to the hub's; OpenAI-format ones pass through.
-          const translation = adapter.translate?.(request, target);
-          if (request.stream && isEventStream(response.headers)) {
+          const translation = passthrough === undefined ? adapter.translate?.(request, target) : undefined;
+          if (passthrough !== undefined && request.stream && isEventStream(response.headers)) {
+            // The client's own dialect: the upstream's events go back byte for byte, usage observed on the side.
+            committed = await openPassthroughStream({
+              request,
+              response,
+              native: passthrough.capability,
+              target,
+              maxLineBytes: deps.config.streamMaxLineMb * 1024 * 1024,
+              keepAliveMs: deps.config.keepAliveSeconds * 1000,
+              commitBy: attemptStarted + timeouts(true, deadline - attemptStarted).firstByteTimeoutMs,
+              promptTokens,
+              onEnd: onStreamEnd,
+            });
+          } else if (passthrough !== undefined) {
+            const whole = await answerPassthroughWhole(request, response, passthrough.capability, target, promptTokens);
+            committed = whole.response;
+            wholeUsage = whole.usage;
+          } else if (request.stream && isEventStream(response.headers)) {
             committed = await openRelayStream({
               request,
               response,
@@ -299,15 +363,7 @@ export function createPipeline(deps: PipelineDeps) {
               commitBy: attemptStarted + timeouts(true, deadline - attemptStarted).firstByteTimeoutMs,
               promptTokens,
               translation,
-              onEnd: (end) =>
-                report({
-                  status: response.status,
-                  endState: end.state,
-                  errorCode: end.errorCode,
-                  usage: end.usage,
-                  partial: end.state !== 'completed',
-                  firstTokenMs: end.firstTokenMs === undefined ? undefined : Math.round(end.firstTokenMs - startedAt),
-                }),
+              onEnd: onStreamEnd,
             });
           } else {
             const whole = await answerWhole(request, response, adapter, promptTokens, (end) =>
@@ -322,6 +378,12 @@ export function createPipeline(deps: PipelineDeps) {
           if (error.code === 'endpoint_not_supported') {
             if (skipChannel(error)) break;
             continue;
+          }
+          if (error instanceof ClientInputError) {
+            // The client's input (an image URL that could not be fetched): no channel would do better, none is at fault.
+            record(error.status, error.code, false);
+            lastFailure = { target, error };
+            break;
           }
           const classified = classify(error, target, settings);
           record(classified.status, classified.code, classified.retryable);
@@ -339,7 +401,7 @@ export function createPipeline(deps: PipelineDeps) {
         if (wholeUsage !== undefined) {
           report({ status: committed.status, endState: 'completed', errorCode: undefined, usage: wholeUsage, partial: false, firstTokenMs: undefined });
         }
-        return committed;
+        return { response: committed, native: passthrough !== undefined };
       }
 
       const failure = failureFor(request, sawCandidate, lastFailure, signal, deps.router.cooldownMs(caller.group, request.requestedModel));
@@ -362,12 +424,17 @@ export function createPipeline(deps: PipelineDeps) {
   };
 }
 
-/** Body logging (off by default): the JSON text, or a form's field names (never file contents), cut and redacted. */
+/**
+ * Body logging (off by default): the JSON text — the client's own for a request in a native dialect — or a
+ * form's field names (never file contents), cut and redacted.
+ */
 function bodyForLog(request: RelayRequest): string {
   const text =
-    request.body instanceof FormData
-      ? `multipart fields: ${[...new Set(request.body.keys())].join(', ')}`
-      : JSON.stringify(request.body);
+    request.native !== undefined
+      ? request.native.text
+      : request.body instanceof FormData
+        ? `multipart fields: ${[...new Set(request.body.keys())].join(', ')}`
+        : JSON.stringify(request.body);
   return redact(cutToBytes(text, LOG_BODY_BYTES));
 }
 
@@ -387,6 +454,14 @@ function callsOf(request: RelayRequest): number {
   if (request.endpoint !== 'images-generations' && request.endpoint !== 'images-edits') return 1;
   const value = request.body instanceof FormData ? Number(request.body.get('n') ?? 1) : (request.body.n ?? 1);
   return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 128 ? value : 1;
+}
+
+/** The passthrough of an attempt whose channel speaks the client's own dialect; undefined when it must be converted. */
+function passthroughFor(request: RelayRequest, adapter: ProviderAdapter, target: ChannelTarget): Passthrough | undefined {
+  const native = request.native;
+  const capability = adapter.native;
+  if (native === undefined || capability === undefined || !capability.accepts(native, target)) return undefined;
+  return { capability, native };
 }
 
 function isEventStream(headers: Headers): boolean {

@@ -14,6 +14,7 @@ import { defaultSettings, type Settings } from '../services/settings.ts';
 import { createKeyAuthenticator } from './auth.ts';
 import { createDispatcher, type Dispatcher } from './dispatch.ts';
 import { type ChannelHealth, createChannelHealth } from './health.ts';
+import { createImageInliner } from './inline-images.ts';
 import type { OutcomeSink, RelayOutcome } from './outcome.ts';
 import { createPipeline, type Pipeline } from './pipeline.ts';
 import { createRouter, type Router } from './router.ts';
@@ -102,9 +103,11 @@ export async function createRelayRuntime(deps: Deps, options: RelayRuntimeOption
     options.onOutcome?.(outcome);
   };
 
+  const dispatcher = options.dispatcher ?? createDispatcher({});
+  const mebibyte = 1024 * 1024;
   const pipeline = createPipeline({
     router,
-    dispatcher: options.dispatcher ?? createDispatcher({}),
+    dispatcher,
     health,
     config: deps.config,
     settings: () => settings,
@@ -112,6 +115,14 @@ export async function createRelayRuntime(deps: Deps, options: RelayRuntimeOption
     now,
     billing,
     onOutcome,
+    images: createImageInliner({
+      dispatcher,
+      maxDownloadBytes: deps.config.maxFileDownloadMb * mebibyte,
+      // The gateway never builds a body of images larger than it would accept from a client.
+      maxRequestBytes: deps.config.maxRequestBodyMb * mebibyte,
+      timeoutMs: deps.config.imageFetchTimeoutSeconds * 1000,
+      maxUrls: deps.config.maxImageUrls,
+    }),
   });
 
   return {

@@ -4,8 +4,9 @@
  *   reads errors and usage) → dispatch (the one outbound client) → stream transforms → outcome hook.
  * Adapters never call fetch, touch the database or import Elysia; the dispatcher owns the network.
  */
+import type { GatewayError } from '../errors/gateway-error.ts';
 import type { ChannelKind } from '../services/channel-types.ts';
-import type { NativeToHubStream } from './dialects/types.ts';
+import type { NativeToHubStream, SseOut } from './dialects/types.ts';
 
 /** The OpenAI-shaped endpoints the relay serves. */
 export type Endpoint =
@@ -36,6 +37,43 @@ export interface RelayRequest {
    * to Anthropic channels with the channel's own `anthropic_beta`; other adapters ignore them.
    */
   readonly anthropicBeta?: readonly string[];
+  /**
+   * The client's own request, when it spoke a dialect some upstream speaks natively (Anthropic Messages, Gemini
+   * generateContent): a channel whose adapter accepts it gets these bytes instead of the hub request, and its
+   * answer goes back untouched (architecture.md decision 1, passthrough). Chosen per attempt, by the channel.
+   */
+  readonly native?: NativeRequest;
+}
+
+/** A client dialect an upstream may speak as its own. */
+export type NativeDialect = 'anthropic' | 'gemini' | 'responses';
+
+/**
+ * What the client asked for, in its dialect: Anthropic `messages`; Gemini's methods (countTokens is answered
+ * locally, never sent); OpenAI's Responses API `responses`.
+ */
+export type NativeOperation = 'messages' | 'generateContent' | 'streamGenerateContent' | 'embedContent' | 'batchEmbedContents' | 'responses';
+
+/**
+ * The client's request as it came, beside the hub request in `RelayRequest.body`. The hub request still sizes
+ * the reservation and serves every channel that needs the request converted.
+ */
+export interface NativeRequest {
+  readonly dialect: NativeDialect;
+  readonly operation: NativeOperation;
+  /** The parsed body (unknown fields kept): what the adapter edits when the model must change. */
+  readonly body: JsonBody;
+  /** The body's text as the client sent it (UTF-8 checked): forwarded as is when nothing in it has to change. */
+  readonly text: string;
+  /** Query parameters of the client's URL the dialect passes on (Anthropic `beta`, Gemini `alt`); never a key. */
+  readonly query: Readonly<Record<string, string>>;
+  /** Client headers the dialect passes on (Anthropic `anthropic-version`); the adapter still builds the allowlist. */
+  readonly headers: Readonly<Record<string, string>>;
+  /**
+   * Why the body could not be converted to the hub (a block or tool only the native upstream knows): converted
+   * attempts skip their channel with it, and when no channel took the request natively it is the client's 400.
+   */
+  readonly refusal?: GatewayError;
 }
 
 export type JsonBody = Record<string, unknown>;
@@ -96,6 +134,11 @@ export interface ProviderAdapter {
   readonly endpoints: ReadonlySet<Endpoint>;
   /** True when the upstream honours `stream_options.include_usage` (the pipeline then asks for it). */
   readonly streamUsage: boolean;
+  /**
+   * Present when the channel gets images as inline bytes: before `buildRequest`, the pipeline has every http(s)
+   * `image_url` fetched through the dispatcher and replaced by a base64 `data:` URL (inline-images.ts).
+   */
+  readonly inlineImages?: InlineImagesCapability;
   buildRequest(request: RelayRequest, target: ChannelTarget): UpstreamRequest;
   /**
    * Maps a non-2xx reply to an UpstreamError; `bodyText` is at most a few KiB. `context.secrets` (the channel
@@ -110,11 +153,40 @@ export interface ProviderAdapter {
   /** Usage from a non-stream JSON reply or from one stream chunk; undefined when it carries none. */
   readUsage(json: unknown): Usage | undefined;
   /**
-   * Present when the upstream answers in its own format (Anthropic, Gemini): the relay converts every answer of
-   * one attempt to the hub's (OpenAI Chat Completions) with it before the client sees it. Absent for the OpenAI
-   * family, whose answers pass through byte for byte.
+   * Present when the upstream may answer in its own format (Anthropic, Gemini; an OpenAI-family channel whose
+   * `chat_api` setting is `responses`): the relay converts every answer of one attempt to the hub's (OpenAI Chat
+   * Completions) with the converters it returns before the client sees it. Undefined for an attempt whose
+   * answer is already in the hub's format and passes through byte for byte.
    */
-  translate?(request: RelayRequest, target: ChannelTarget): HubTranslation;
+  translate?(request: RelayRequest, target: ChannelTarget): HubTranslation | undefined;
+  /**
+   * Present when the upstream speaks a client dialect natively (Anthropic, Gemini): a request that carries that
+   * dialect (`RelayRequest.native`) is forwarded raw and answered untouched, usage observed on the side.
+   */
+  readonly native?: NativeCapability;
+}
+
+/** An adapter's passthrough of a client dialect its upstream speaks (src/relay/passthrough/). */
+export interface NativeCapability {
+  /** True when this channel takes the client's request as is. */
+  accepts(native: NativeRequest, target: ChannelTarget): boolean;
+  /**
+   * The upstream request: the client's body with the upstream model and the gateway's own model-name rules
+   * (thinking suffixes) applied, the channel's credentials and headers; nothing else of the client's changes.
+   */
+  buildRequest(request: RelayRequest, native: NativeRequest, target: ChannelTarget): UpstreamRequest;
+  /**
+   * Reads a stream's events on the side, without changing a byte: usage, the provider's end marker, and the hub
+   * chunks to count what was delivered; throws an UpstreamError on an in-band error or a malformed event.
+   */
+  observe(request: RelayRequest, target: ChannelTarget): NativeToHubStream;
+  /**
+   * A whole native answer's usage and generated text (for a local count when it reports none); throws an
+   * UpstreamError when the 2xx body is an error (Gemini's JSON array stream ending with one).
+   */
+  readWhole(json: unknown, request: RelayRequest, target: ChannelTarget): { usage: Usage | undefined; text: string };
+  /** The one event a stream the upstream did not finish ends with, in the dialect's own shape. */
+  errorEvent(error: { status: number; code: string; message: string }): SseOut;
 }
 
 /** The converters of one attempt's answer, native → hub (src/relay/dialects/types.ts `OutboundDialect`). */
@@ -126,4 +198,18 @@ export interface HubTranslation {
    * marker was seen, `usage()` as reported so far; throws an UpstreamError on an in-band error event.
    */
   stream(): NativeToHubStream;
+}
+
+/** What a provider takes as inline images, from its published limits (src/relay/inline-images.ts applies them). */
+export interface InlineImagesCapability {
+  /** Who is named in messages about these limits ("Anthropic"). */
+  readonly provider: string;
+  /** The image media types the provider takes, e.g. `image/png`. */
+  readonly mediaTypes: ReadonlySet<string>;
+  /** Largest single image, in decoded bytes. */
+  readonly maxImageBytes: number;
+  /** Largest sum of the inline images of one request, in decoded bytes. */
+  readonly maxTotalBytes: number;
+  /** URLs the provider reads itself, sent on as they are instead of fetched (Gemini's Files API URIs, gs://). */
+  keepsUrl?(url: string): boolean;
 }

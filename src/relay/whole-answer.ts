@@ -91,6 +91,12 @@ async function answerTranslated(
 
 /** Reads a body whole as UTF-8; a read failure or a body over `maxBytes` rejects with an UpstreamError. */
 async function readWholeBody(response: DispatchResponse, maxBytes: number): Promise<string> {
+  // One decode of the whole body (a code point split across chunks decodes as it would in a streaming decode).
+  return utf8.decode(await readWholeBytes(response, maxBytes));
+}
+
+/** Reads a body whole, as the bytes it came in; a read failure or a body over `maxBytes` rejects with an UpstreamError. */
+export async function readWholeBytes(response: DispatchResponse, maxBytes: number = MAX_JSON_RESPONSE_BYTES): Promise<Uint8Array> {
   const next = chunkSource(response);
   const parts: Uint8Array[] = [];
   let total = 0;
@@ -115,15 +121,14 @@ async function readWholeBody(response: DispatchResponse, maxBytes: number): Prom
     if (isUpstreamError(error)) throw error;
     throw new UpstreamError({ status: 0, code: 'bad_response_body', message: 'the upstream answer could not be read', retryable: true, channelAtFault: false });
   }
-  // One decode of the whole body (a code point split across chunks decodes as it would in a streaming decode).
-  if (parts.length === 1) return utf8.decode(parts[0]);
+  if (parts.length === 1 && parts[0] !== undefined) return parts[0];
   const whole = new Uint8Array(total);
   let offset = 0;
   for (const part of parts) {
     whole.set(part, offset);
     offset += part.byteLength;
   }
-  return utf8.decode(whole);
+  return whole;
 }
 
 const utf8 = new TextDecoder();
@@ -180,9 +185,14 @@ function observeBody(response: DispatchResponse, ended: (state: WholeEnd['state'
 
 /** Local estimate when the upstream reported no usage: the prompt, plus the answer's text when there is one. */
 function estimateWhole(request: RelayRequest, promptTokens: () => number, text: string | undefined): Usage {
+  return estimatedUsage(request, promptTokens, text === undefined ? '' : answerText(text));
+}
+
+/** A local count, flagged estimated: the prompt, plus the generated text (empty for none). */
+export function estimatedUsage(request: RelayRequest, promptTokens: () => number, generatedText: string): Usage {
   const usage = emptyUsage(true);
   usage.promptTokens = promptTokens();
-  if (text !== undefined) usage.completionTokens = countText(request.requestedModel, answerText(text));
+  if (generatedText !== '') usage.completionTokens = countText(request.requestedModel, generatedText);
   usage.totalTokens = usage.promptTokens + usage.completionTokens;
   return usage;
 }

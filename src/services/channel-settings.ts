@@ -6,7 +6,7 @@
  */
 import { invalidArgument } from '../errors/gateway-error.ts';
 
-export type ChannelSettingKind = 'text' | 'integer' | 'boolean' | 'json-array' | 'json-object';
+export type ChannelSettingKind = 'text' | 'integer' | 'boolean' | 'choice' | 'json-array' | 'json-object';
 /** A stored setting value; `''` in an update removes the name. */
 export type ChannelSettingValue = string | number | boolean | object;
 
@@ -18,6 +18,8 @@ export interface ChannelSettingSpec {
   /** Inclusive bounds of an integer setting. */
   readonly min?: number;
   readonly max?: number;
+  /** The values a choice setting takes. */
+  readonly choices?: readonly string[];
 }
 
 export const channelSettings = {
@@ -29,6 +31,12 @@ export const channelSettings = {
   http_referer: { kind: 'text', readBy: 'openrouter', description: 'sent as the HTTP-Referer header (app attribution)' },
   x_title: { kind: 'text', readBy: 'openrouter', description: 'sent as the X-Title header (default "gateway")' },
   endpoint: { kind: 'text', readBy: 'custom', description: 'the one endpoint the channel serves, e.g. embeddings (default chat-completions)' },
+  chat_api: {
+    kind: 'choice',
+    readBy: 'openai, azure, openai-compatible family, custom',
+    description: 'chat (default) or responses: the upstream speaks only the Responses API, so chat completions go to its /responses, converted',
+    choices: ['chat', 'responses'],
+  },
   anthropic_beta: { kind: 'text', readBy: 'anthropic', description: 'comma-separated anthropic-beta names sent with every request' },
   max_tokens: { kind: 'integer', readBy: 'anthropic', description: 'max_tokens when the client sends none (default 8192)', min: 1, max: 1_000_000 },
   thinking_to_content: { kind: 'boolean', readBy: 'anthropic, gemini', description: 'put thinking inside <think> in the content' },
@@ -107,6 +115,13 @@ export function normalizeChannelSetting(name: string, value: unknown): ChannelSe
       if (text === true || text === 'true') return true;
       if (text === false || text === 'false') return false;
       return refuse(`--setting ${name} must be true or false (got ${JSON.stringify(value)})`);
+    }
+    case 'choice': {
+      const choices = spec.choices ?? [];
+      const text = typeof value === 'string' ? value.trim().toLowerCase() : value;
+      const chosen = choices.find((choice) => choice === text);
+      if (chosen === undefined) return refuse(`--setting ${name} must be one of ${choices.join(', ')} (got ${JSON.stringify(value)})`);
+      return chosen;
     }
     case 'json-array':
     case 'json-object': {

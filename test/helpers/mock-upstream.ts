@@ -13,6 +13,7 @@ import { controlsFromHeaders, controlsFromJson, controlsFromModel, DEFAULT_SCRIP
 import { errorReply, invalidRequest, rawReply } from './mock-upstream/errors.ts';
 import { collectText, lastUserText } from './mock-upstream/generation.ts';
 import { Connection, ProtocolError, RequestParser, writeReply, type WirePlan, type WireRequest } from './mock-upstream/http-wire.ts';
+import { mockImageReply } from './mock-upstream/images.ts';
 import { PNG_BYTES } from './mock-upstream/media.ts';
 import { DEFAULT_MODELS, listModels } from './mock-upstream/retrieval.ts';
 import { DIALECTS, HANDLERS, matchRoute, MULTIPART_ENDPOINTS } from './mock-upstream/routes.ts';
@@ -124,6 +125,8 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
   function answer(wire: WireRequest, url: URL, record: RecordedRequest, route: RouteMatch | undefined, formData: ParsedFormData | undefined, controlError: string | undefined): MockReply {
     const { controls } = record;
     if (url.pathname.startsWith('/mock-files/') && wire.method === 'GET') return { status: 200, headers: { 'content-type': 'image/png' }, parts: [PNG_BYTES], streaming: false };
+    const image = wire.method === 'GET' ? mockImageReply(url) : undefined;
+    if (image !== undefined) return image;
     if (route === undefined) return invalidRequest(`Invalid URL (${wire.method} ${url.pathname})`, null, 404);
     // Anthropic and Gemini answer these in their own shapes; the order of the checks stays the same.
     const dialect = DIALECTS[route.form];

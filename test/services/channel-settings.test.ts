@@ -49,8 +49,19 @@ describe('parseChannelSetting', () => {
     ]);
   });
 
+  test('choices take one of their values, in any case; anything else is refused naming them', () => {
+    expect(parseChannelSetting('chat_api=responses')).toEqual({ name: 'chat_api', value: 'responses' });
+    expect(parseChannelSetting('chat_api= Responses ').value).toBe('responses');
+    expect(parseChannelSetting('chat_api=chat').value).toBe('chat');
+    expect(normalizeChannelSetting('chat_api', 'responses')).toBe('responses');
+    for (const bad of ['response', 'completions', 'true']) {
+      expect(refusal(() => parseChannelSetting(`chat_api=${bad}`)).message).toContain('chat_api must be one of chat, responses');
+    }
+    expect(refusal(() => normalizeChannelSetting('chat_api', true)).message).toContain('one of chat, responses');
+  });
+
   test('an empty value is kept as the removal marker, for every kind', () => {
-    for (const text of ['api_version=', 'max_tokens=', 'thinking_to_content=  ', 'safety_settings=']) {
+    for (const text of ['api_version=', 'max_tokens=', 'thinking_to_content=  ', 'safety_settings=', 'chat_api=']) {
       expect(parseChannelSetting(text).value).toBe('');
     }
   });

@@ -3,7 +3,8 @@
  * SDK: `POST /v1/messages` (whole and streamed), `POST /v1/messages/count_tokens`, and the model list in
  * Anthropic's shape for clients that send `anthropic-version`. The request is converted to the hub format
  * (src/relay/dialects/anthropic) and relayed as a chat completion, so billing, logging and failover are the
- * pipeline's, exactly as for OpenAI clients; the hub's answer is converted back.
+ * pipeline's, exactly as for OpenAI clients; the hub's answer is converted back. The client's own body rides
+ * along (`native`): an attempt on an `anthropic` channel forwards it raw and its answer comes back untouched.
  *
  * Errors are rendered here, in Anthropic's shape, rather than by the global errors plugin: that plugin's
  * `onError` runs before any route-level one (Elysia calls error hooks in registration order), so every
@@ -24,7 +25,8 @@ import { estimatePromptTokens } from '../../tokenizer/count.ts';
 import { checkModelName, dialectErrorResponse, eventStreamResponse, readHubJson } from '../hub-relay.ts';
 import { withAnthropicRequestId } from '../dialect-errors.ts';
 import { requestIdOf } from '../plugins/request-id.ts';
-import { readJsonBody } from '../relay-body.ts';
+import { chatStandIn, hubRequestOrRefusal } from '../native-relay.ts';
+import { readJsonBody, readJsonBodyAndText } from '../relay-body.ts';
 import type { OpenAiRoutesOptions } from './openai.ts';
 
 export type AnthropicRoutesOptions = OpenAiRoutesOptions;
@@ -106,30 +108,46 @@ export function anthropicRoutes(options: AnthropicRoutesOptions) {
             const auth = await options.authenticate(request, { path: MESSAGES_PATH, clientIp });
             // From here the relay's own first-byte, idle and total timers govern the request, not Bun's idle timer.
             server?.timeout(request, 0);
-            const body = await readJsonBody(request, options.maxRequestBodyBytes);
+            const { body, text } = await readJsonBodyAndText(request, options.maxRequestBodyBytes);
             const context = readModelAndStream(body);
-            const hubBody = anthropicInbound.toHubRequest(body, context);
+            const hub = hubRequestOrRefusal(
+              () => anthropicInbound.toHubRequest(body, context),
+              () => chatStandIn(context.model, body, body.max_tokens),
+            );
             checkModelAllowed(auth, context.model);
             const caller = relayCallerOf(auth, {
               requestId: requestIdOf(request) ?? Bun.randomUUIDv7(),
               clientIp,
               affinityKey: affinityKeyOf(body, request.headers),
             });
-            const response = await options.pipeline.relay(
+            const version = request.headers.get('anthropic-version');
+            const answer = await options.pipeline.relay(
               // The Anthropic client needs usage in message_delta, so the hub's usage chunk is always wanted.
               {
                 endpoint: 'chat-completions',
                 requestedModel: context.model,
-                body: hubBody,
+                body: hub.body,
                 stream: context.stream,
                 clientWantsStreamUsage: true,
-                // Beta features (`anthropic-beta`) reach Anthropic channels; `?beta=true` only marks the SDK's beta
-                // namespace and changes nothing upstream.
+                // Beta features (`anthropic-beta`) reach Anthropic channels; `?beta=true` (the SDK's beta
+                // namespace) goes with a raw request, and changes nothing for a converted one.
                 anthropicBeta: (request.headers.get('anthropic-beta') ?? '').split(',').filter((name) => name.trim() !== ''),
+                native: {
+                  dialect: 'anthropic',
+                  operation: 'messages',
+                  body,
+                  text,
+                  query: new URL(request.url).searchParams.get('beta') === 'true' ? { beta: 'true' } : {},
+                  headers: version === null ? {} : { 'anthropic-version': version },
+                  refusal: hub.refusal,
+                },
               },
               caller,
               request.signal,
             );
+            // An anthropic channel's own answer, already in the client's dialect.
+            if (answer.native) return answer.response;
+            const response = answer.response;
             if (!context.stream) {
               const completion = await readHubJson(response, 'a JSON chat completion');
               return Response.json(anthropicInbound.fromHubResponse(completion, context), { status: 200 });

@@ -5,7 +5,9 @@
  * POST methods are served under `/v1/models/…` too, where the 3.x SDK sends them by default; `GET /v1/models`
  * is OpenAI's route, answered in Google's shape only for requests carrying `x-goog-api-key`. The request is converted to the hub format
  * (src/relay/dialects/gemini) and relayed as a chat completion (or an embeddings request), so billing, logging
- * and failover are the pipeline's, exactly as for OpenAI clients; the hub's answer is converted back.
+ * and failover are the pipeline's, exactly as for OpenAI clients; the hub's answer is converted back. The
+ * client's own body rides along (`native`): an attempt on a `gemini` channel forwards it raw (the model in the
+ * URL replaced) and its answer comes back untouched.
  *
  * The model and method share one path segment (`gemini-2.5-flash:generateContent`), and a model name may
  * contain `/` (`mock/tool-call`, sent as is or URL-encoded): Elysia's router has no pattern for that, so one
@@ -30,7 +32,9 @@ import { estimatePromptTokens } from '../../tokenizer/count.ts';
 import { checkModelName, convertHubStream, dialectErrorResponse, eventStreamResponse, parseJson, readHubJson } from '../hub-relay.ts';
 import { withGeminiRequestId } from '../dialect-errors.ts';
 import { requestIdOf } from '../plugins/request-id.ts';
-import { readJsonBody } from '../relay-body.ts';
+import { geminiStreamFailureStatus } from '../../relay/providers/gemini-native.ts';
+import { chatStandIn, hubRequestOrRefusal, promptTextOf } from '../native-relay.ts';
+import { readJsonBody, readJsonBodyAndText } from '../relay-body.ts';
 import { requestPath } from '../request-path.ts';
 import type { OpenAiRoutesOptions } from './openai.ts';
 
@@ -44,11 +48,11 @@ const V1_MODELS_PATH = '/v1/models';
 
 const GENERATION_METHODS = ['generateContent', 'streamGenerateContent', 'countTokens'] as const;
 
-/** Hub stream error codes that are deadlines: Google's DEADLINE_EXCEEDED (504) rather than UNAVAILABLE (502). */
-const TIMEOUT_CODES: ReadonlySet<string> = new Set(['first_byte_timeout', 'idle_timeout', 'total_timeout']);
-
-/** A stream failure after the 200: a deadline, or the upstream gone (UNAVAILABLE), whatever its HTTP status was. */
-const failureStatusOf = (code: string): number => (TIMEOUT_CODES.has(code) ? 504 : 502);
+/**
+ * A stream failure after the 200: a deadline (DEADLINE_EXCEEDED, 504), or the upstream gone (UNAVAILABLE, 502),
+ * whatever its HTTP status was.
+ */
+const failureStatusOf = geminiStreamFailureStatus;
 
 /**
  * An error response in Google's shape. The request id travels as a `google.rpc.RequestInfo` detail
@@ -197,20 +201,42 @@ export function geminiRoutes(options: GeminiRoutesOptions) {
     const auth = await options.authenticate(request, { path: requestPath(request), clientIp });
     // From here the relay's own first-byte, idle and total timers govern the request, not Bun's idle timer.
     server?.timeout(request, 0);
-    const body = await readJsonBody(request, options.maxRequestBodyBytes);
+    const { body, text } = await readJsonBodyAndText(request, options.maxRequestBodyBytes);
     const context: InboundContext = { model, stream };
-    const hubBody = geminiInbound.toHubRequest(body, context);
+    const hub = hubRequestOrRefusal(
+      () => geminiInbound.toHubRequest(body, context),
+      () => chatStandIn(model, body, asRecord(body.generationConfig)?.maxOutputTokens),
+    );
     checkModelAllowed(auth, model);
     const caller = relayCallerOf(auth, { requestId: requestIdOf(request) ?? Bun.randomUUIDv7(), clientIp, affinityKey: affinityKeyOf(body, request.headers) });
-    const response = await options.pipeline.relay(
+    const sse = new URL(request.url).searchParams.get('alt') === 'sse';
+    const answer = await options.pipeline.relay(
       // The last Gemini event carries usageMetadata, so the hub's usage chunk is always wanted.
-      { endpoint: 'chat-completions', requestedModel: model, body: hubBody, stream, clientWantsStreamUsage: true },
+      {
+        endpoint: 'chat-completions',
+        requestedModel: model,
+        body: hub.body,
+        stream,
+        clientWantsStreamUsage: true,
+        native: {
+          dialect: 'gemini',
+          operation: stream ? 'streamGenerateContent' : 'generateContent',
+          body,
+          text,
+          query: stream && sse ? { alt: 'sse' } : {},
+          headers: {},
+          refusal: hub.refusal,
+        },
+      },
       caller,
       request.signal,
     );
+    // A gemini channel's own answer, already in the client's dialect (SSE, or one JSON array without alt=sse).
+    if (answer.native) return answer.response;
+    const response = answer.response;
     if (!stream) return Response.json(geminiInbound.fromHubResponse(await readHubJson(response, 'JSON'), context), { status: 200 });
     const converter = geminiInbound.createStream(context);
-    if (new URL(request.url).searchParams.get('alt') !== 'sse') return geminiJsonArray(response.body, converter, request.signal);
+    if (!sse) return geminiJsonArray(response.body, converter, request.signal);
     // `?alt=sse`: Google's `data:` events.
     return eventStreamResponse(response.body, converter, failureStatusOf);
   };
@@ -229,15 +255,27 @@ export function geminiRoutes(options: GeminiRoutesOptions) {
     const clientIp = clientIpOf(server, request);
     const auth = await options.authenticate(request, { path: requestPath(request), clientIp });
     server?.timeout(request, 0);
-    const body = await readJsonBody(request, options.maxRequestBodyBytes);
-    const hubBody = embeddingsHubRequest(body, model, batch);
+    const { body, text } = await readJsonBodyAndText(request, options.maxRequestBodyBytes);
+    const hub = hubRequestOrRefusal(
+      () => embeddingsHubRequest(body, model, batch),
+      () => ({ model, input: promptTextOf(body) }),
+    );
     checkModelAllowed(auth, model);
     const caller = relayCallerOf(auth, { requestId: requestIdOf(request) ?? Bun.randomUUIDv7(), clientIp, affinityKey: undefined });
-    const response = await options.pipeline.relay(
-      { endpoint: 'embeddings', requestedModel: model, body: hubBody, stream: false, clientWantsStreamUsage: false },
+    const answer = await options.pipeline.relay(
+      {
+        endpoint: 'embeddings',
+        requestedModel: model,
+        body: hub.body,
+        stream: false,
+        clientWantsStreamUsage: false,
+        native: { dialect: 'gemini', operation: batch ? 'batchEmbedContents' : 'embedContent', body, text, query: {}, headers: {}, refusal: hub.refusal },
+      },
       caller,
       request.signal,
     );
+    if (answer.native) return answer.response;
+    const response = answer.response;
     const embeddings = googleEmbeddings(await readHubJson(response, 'JSON'));
     if (batch) return Response.json({ embeddings });
     const [embedding] = embeddings;

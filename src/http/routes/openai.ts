@@ -166,7 +166,7 @@ export function openAiRoutes(options: OpenAiRoutesOptions) {
         const requestId = requestIdOf(request) ?? Bun.randomUUIDv7();
         try {
           const affinityKey = relayRequest.body instanceof FormData ? undefined : affinityKeyOf(relayRequest.body, request.headers);
-          return await options.pipeline.relay(relayRequest, relayCallerOf(auth, { requestId, clientIp, affinityKey }), request.signal);
+          return (await options.pipeline.relay(relayRequest, relayCallerOf(auth, { requestId, clientIp, affinityKey }), request.signal)).response;
         } catch (error) {
           if (error instanceof RelayFailure) return relayFailureResponse(error, requestId);
           throw error;

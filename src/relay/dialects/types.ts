@@ -32,6 +32,11 @@ export interface InboundContext {
   /** The model name the client asked for (from the body or, for Gemini, from the URL). */
   readonly model: string;
   readonly stream: boolean;
+  /**
+   * The client's own request body, for dialects whose answers echo the request's settings (a Responses `response`
+   * repeats `instructions`, `tools`, `temperature` …); without it they echo the documented defaults.
+   */
+  readonly request?: JsonBody;
 }
 
 /** Converts the hub's stream (chat.completion.chunk objects) into a client dialect's events, in order. */

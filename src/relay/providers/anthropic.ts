@@ -7,9 +7,10 @@
  */
 import { keyFaultErrorTypes } from '../dialects/anthropic/errors.ts';
 import { createAnthropicOutbound } from '../dialects/anthropic/outbound.ts';
+import { createAnthropicNative } from './anthropic-native.ts';
 import type { OutboundContext, OutboundDialect } from '../dialects/types.ts';
 import { clientRequestRefused, endpointNotSupported, UpstreamError } from '../errors.ts';
-import type { ChannelTarget, HubTranslation, ProviderAdapter, RelayRequest, UpstreamRequest } from '../types.ts';
+import type { ChannelTarget, HubTranslation, InlineImagesCapability, ProviderAdapter, RelayRequest, UpstreamRequest } from '../types.ts';
 import { settingText } from './openai.ts';
 import { type ParseErrorContext, parseOpenAIError } from './openai-error.ts';
 import { trimBaseUrl, versionedBaseUrl } from './openai-url.ts';
@@ -67,11 +68,25 @@ function outboundContext(request: RelayRequest, target: ChannelTarget): Outbound
   return { upstreamModel: target.upstreamModel, stream: request.stream, settings: target.settings };
 }
 
+/**
+ * Images Anthropic takes inline (https://platform.claude.com/docs/en/build-with-claude/vision): JPEG, PNG, GIF and
+ * WebP, each at most 5 MB of base64 (3.75 MiB of image), in a request of at most 32 MB; base64 is 4/3 of the
+ * bytes, and 2 MB of the request is left for everything else.
+ */
+export const ANTHROPIC_INLINE_IMAGES: InlineImagesCapability = {
+  provider: 'Anthropic',
+  mediaTypes: new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']),
+  maxImageBytes: (5 * 1024 * 1024 * 3) / 4,
+  maxTotalBytes: ((32_000_000 - 2_000_000) * 3) / 4,
+};
+
 export function createAnthropicAdapter(dialect: OutboundDialect): ProviderAdapter {
   return {
     endpoints: new Set(['chat-completions']),
     // Anthropic always reports usage, in message_start and message_delta; there is nothing to ask for.
     streamUsage: false,
+    // Image URLs are fetched by the gateway (inline-images.ts), so the same rules apply as for every channel.
+    inlineImages: ANTHROPIC_INLINE_IMAGES,
     buildRequest(request: RelayRequest, target: ChannelTarget): UpstreamRequest {
       if (request.body instanceof FormData) throw endpointNotSupported(`channel type anthropic cannot serve ${request.endpoint} requests`);
       let body: string;
@@ -95,6 +110,8 @@ export function createAnthropicAdapter(dialect: OutboundDialect): ProviderAdapte
     },
     parseError: parseAnthropicError,
     readUsage: (json) => dialect.readUsage(json),
+    // A client of the same dialect is forwarded raw and answered untouched (anthropic-native.ts).
+    native: createAnthropicNative(dialect),
     translate(request: RelayRequest, target: ChannelTarget): HubTranslation {
       const context = outboundContext(request, target);
       return {

@@ -2,7 +2,8 @@
  * Custom channels (New API type 8, domain.md 3.1): the base URL is the full endpoint URL, with `{model}`
  * replaced by the upstream model, and the channel serves that one endpoint — chat completions unless the
  * channel's `endpoint` setting names another (`embeddings`, `responses`, …). The body is forwarded in OpenAI's
- * shape with a Bearer key.
+ * shape with a Bearer key; with the `chat_api: responses` setting the URL is a Responses endpoint and chat requests
+ * are converted for it (chat-over-responses.ts).
  */
 import { endpointNotSupported, UpstreamError } from '../errors.ts';
 import type { ChannelTarget, Endpoint } from '../types.ts';
@@ -48,4 +49,7 @@ export const customAdapter = createOpenAIAdapter({
   endpoints: allEndpoints,
   streamUsage: false,
   url: customUrl,
+  // With `chat_api: responses` the channel's one URL is the upstream's Responses endpoint, and it serves chat
+  // completions (converted) whether its `endpoint` setting says chat-completions or responses.
+  chatAsResponsesUrl: (target, model) => customUrl(customEndpoint(target) === 'responses' ? 'responses' : 'chat-completions', target, model),
 });

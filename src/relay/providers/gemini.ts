@@ -11,24 +11,26 @@ import { statusInRanges } from '../../services/settings.ts';
 import { estimatePromptTokens } from '../../tokenizer/count.ts';
 import { readGeminiError, upstreamErrorFromGemini } from '../dialects/gemini/errors.ts';
 import { createGeminiOutbound, geminiModelAndThinking } from '../dialects/gemini/outbound.ts';
+import { createGeminiNative } from './gemini-native.ts';
 import { asRecord, invalidRequest, readArray, readNumber, readRecords, readString } from '../dialects/json-fields.ts';
 import type { OutboundContext, OutboundDialect } from '../dialects/types.ts';
 import { clientRequestRefused, endpointNotSupported, parseRetryAfter, UpstreamError } from '../errors.ts';
-import type { ChannelTarget, Endpoint, HubTranslation, JsonBody, ProviderAdapter, RelayRequest, UpstreamRequest } from '../types.ts';
+import type { ChannelTarget, Endpoint, HubTranslation, InlineImagesCapability, JsonBody, ProviderAdapter, RelayRequest, UpstreamRequest } from '../types.ts';
 import { defaultRetryStatusRanges, type ParseErrorContext } from './openai-error.ts';
 import { trimBaseUrl } from './openai-url.ts';
 
 export const GEMINI_DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com';
 
-export type GeminiMethod = 'generateContent' | 'streamGenerateContent' | 'batchEmbedContents';
+export type GeminiMethod = 'generateContent' | 'streamGenerateContent' | 'embedContent' | 'batchEmbedContents';
 
 /**
  * `{base}/v1beta/models/{model}:{method}`. A base that already names an API version (`…/v1beta`, `…/v1`, as
  * proxies are often configured) is used as given. The model is the upstream model without its thinking suffix
  * (thinking.ts), encoded as one path segment: a client-chosen name must not climb out of the path (`../`, `?`)
- * nor add a method (`:`). Streams ask for `alt=sse`; without it Google streams one JSON array.
+ * nor add a method (`:`). Streams ask for `alt=sse` unless `sse` is false (a Gemini client's own choice, passed
+ * through); without it Google streams one JSON array.
  */
-export function geminiMethodUrl(baseUrl: string, upstreamModel: string, method: GeminiMethod): string {
+export function geminiMethodUrl(baseUrl: string, upstreamModel: string, method: GeminiMethod, sse = method === 'streamGenerateContent'): string {
   const trimmed = trimBaseUrl(baseUrl);
   const base = trimmed === '' ? GEMINI_DEFAULT_BASE_URL : trimmed;
   const root = /\/v1(?:alpha|beta)?$/.test(base) ? base : `${base}/v1beta`;
@@ -43,7 +45,7 @@ export function geminiMethodUrl(baseUrl: string, upstreamModel: string, method: 
     });
   }
   const url = `${root}/models/${encodeURIComponent(model)}:${method}`;
-  return method === 'streamGenerateContent' ? `${url}?alt=sse` : url;
+  return method === 'streamGenerateContent' && sse ? `${url}?alt=sse` : url;
 }
 
 /** Longest error message handed on (the full body goes to the log only), as for the OpenAI family. */
@@ -170,11 +172,31 @@ const methodFor = (endpoint: Endpoint, stream: boolean): GeminiMethod | undefine
   return undefined;
 };
 
+/** A Files API URI (`https://generativelanguage.googleapis.com/v1beta/files/abc-123`, https://ai.google.dev/api/files). */
+const GEMINI_FILE_URI = /^https:\/\/generativelanguage\.googleapis\.com\/v1(?:alpha|beta)?\/files\/[a-z0-9-]+$/i;
+
+/**
+ * Images Gemini takes inline (https://ai.google.dev/gemini-api/docs/image-understanding): PNG, JPEG, WebP, HEIC
+ * and HEIF. Inline data may make up 100 MB of a request, base64-encoded
+ * (https://ai.google.dev/gemini-api/docs/file-input-methods; 20 MB before January 2026): 4 MB are left for the
+ * rest. Google's own file URIs go on as `fileData` (outbound-parts.ts) and are never fetched by the gateway:
+ * Files API URIs (a gs:// object registered with the Files API gets one too) and gs:// URIs, which Vertex AI
+ * reads and the Gemini API answers for itself.
+ */
+export const GEMINI_INLINE_IMAGES: InlineImagesCapability = {
+  provider: 'Gemini',
+  mediaTypes: new Set(['image/png', 'image/jpeg', 'image/webp', 'image/heic', 'image/heif']),
+  maxImageBytes: (100_000_000 * 3) / 4,
+  maxTotalBytes: ((100_000_000 - 4_000_000) * 3) / 4,
+  keepsUrl: (url) => url.startsWith('gs://') || GEMINI_FILE_URI.test(url),
+};
+
 export function createGeminiAdapter(dialect: OutboundDialect): ProviderAdapter {
   return {
     endpoints: new Set(['chat-completions', 'embeddings']),
     // Gemini reports usageMetadata on every stream event unasked; there is nothing to ask for.
     streamUsage: false,
+    inlineImages: GEMINI_INLINE_IMAGES,
     buildRequest(request: RelayRequest, target: ChannelTarget): UpstreamRequest {
       const method = methodFor(request.endpoint, request.stream);
       if (request.body instanceof FormData || method === undefined) throw endpointNotSupported(`channel type gemini cannot serve ${request.endpoint} requests`);
@@ -199,6 +221,8 @@ export function createGeminiAdapter(dialect: OutboundDialect): ProviderAdapter {
     },
     parseError: parseGeminiError,
     readUsage: (json) => dialect.readUsage(json),
+    // A client of the same dialect is forwarded raw and answered untouched (gemini-native.ts).
+    native: createGeminiNative(dialect),
     translate(request: RelayRequest, target: ChannelTarget): HubTranslation {
       const context = outboundContext(request, target);
       return {

@@ -4,7 +4,8 @@
  * API reference: https://platform.openai.com/docs/api-reference
  */
 import type { UpstreamError } from '../errors.ts';
-import type { ChannelTarget, Endpoint, JsonBody, ProviderAdapter, RelayRequest, UpstreamRequest } from '../types.ts';
+import type { ChannelTarget, Endpoint, HubTranslation, JsonBody, ProviderAdapter, RelayRequest, UpstreamRequest } from '../types.ts';
+import { chatAsResponsesBody, responsesTranslation, sendsChatAsResponses } from './chat-over-responses.ts';
 import { buildFormBody, buildJsonBody } from './openai-body.ts';
 import { type ParseErrorContext, parseOpenAIError } from './openai-error.ts';
 import { openaiUrl } from './openai-url.ts';
@@ -37,6 +38,11 @@ export interface OpenAIAdapterOptions {
   readonly streamUsage: boolean;
   /** The upstream URL; default `{base}/v1/{path}`. `model` is the name sent upstream. */
   readonly url?: (endpoint: Endpoint, target: ChannelTarget, model: string) => string;
+  /**
+   * Where a chat request goes when the channel's `chat_api` setting is `responses` (chat-over-responses.ts);
+   * default: the adapter's `responses` URL.
+   */
+  readonly chatAsResponsesUrl?: (target: ChannelTarget, model: string) => string;
   /** The credential headers; default `Authorization: Bearer <key>`. */
   readonly authHeaders?: (target: ChannelTarget) => Record<string, string>;
   /** Headers the provider documents besides the credential (organization, attribution). */
@@ -55,7 +61,9 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions): OpenAIFamily
     buildRequest(request: RelayRequest, target: ChannelTarget): UpstreamRequest {
       const suffix = parseReasoningSuffix(target.upstreamModel);
       const model = options.upstreamModel?.(suffix.model, target) ?? suffix.model;
-      const url = options.url?.(request.endpoint, target, model) ?? openaiUrl(target.baseUrl, request.endpoint);
+      const asResponses = sendsChatAsResponses(request, target);
+      const endpoint = asResponses ? 'responses' : request.endpoint;
+      const url = (asResponses ? options.chatAsResponsesUrl?.(target, model) : undefined) ?? options.url?.(endpoint, target, model) ?? openaiUrl(target.baseUrl, endpoint);
       const headers: Record<string, string> = {
         ...(options.providerHeaders?.(target) ?? {}),
         ...(options.authHeaders?.(target) ?? bearerAuthorization(target)),
@@ -75,11 +83,16 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions): OpenAIFamily
         streamUsage: options.streamUsage,
       });
       if (options.adjustBody !== undefined) body = options.adjustBody(body, request.endpoint);
+      if (asResponses) body = chatAsResponsesBody(body, request, target, model);
       headers['Content-Type'] = 'application/json';
       return { url, method: 'POST', headers, body: JSON.stringify(body) };
     },
     parseError: parseOpenAIError,
+    // Reads Responses usage too, so a chat request answered through the Responses API is billed from its answer.
     readUsage: readOpenAIUsage,
+    translate(request: RelayRequest, target: ChannelTarget): HubTranslation | undefined {
+      return sendsChatAsResponses(request, target) ? responsesTranslation(request, target) : undefined;
+    },
   };
 }
 

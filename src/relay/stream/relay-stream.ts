@@ -70,6 +70,23 @@ function errorEvent(responses: boolean, lastSequence: number | undefined, code: 
 }
 
 /**
+ * A stream's usage when it ends: the upstream's own when it completed with one; otherwise — estimated (no usage
+ * reported) or partial (cut short) — the prompt (the upstream's count when it gave one) plus what was delivered
+ * (rule 2.4.3).
+ */
+export function streamEndUsage(completed: boolean, reportedUsage: Usage | undefined, counter: ReturnType<typeof deferredCounter>, promptTokens: () => number): Usage {
+  if (completed && reportedUsage !== undefined) {
+    counter.discard();
+    return reportedUsage;
+  }
+  const usage = emptyUsage(true);
+  usage.promptTokens = reportedUsage?.promptTokens ?? promptTokens();
+  usage.completionTokens = counter.total();
+  usage.totalTokens = usage.promptTokens + usage.completionTokens;
+  return usage;
+}
+
+/**
  * Waits for the upstream's first event, then returns the client's streaming Response. Rejects with an
  * UpstreamError (the upstream call cancelled) when the stream fails or ends before its first event; nothing
  * has been written to the client then, so the caller may try another channel.
@@ -102,17 +119,7 @@ export async function openRelayStream(options: RelayStreamOptions): Promise<Resp
       response.release();
       closeReader();
     }
-    let usage: Usage;
-    if (state === 'completed' && reportedUsage !== undefined) {
-      counter.discard();
-      usage = reportedUsage;
-    } else {
-      // Estimated (no usage reported) or partial (cut short): the prompt plus what was delivered (rule 2.4.3).
-      usage = emptyUsage(true);
-      usage.promptTokens = reportedUsage?.promptTokens ?? options.promptTokens();
-      usage.completionTokens = counter.total();
-      usage.totalTokens = usage.promptTokens + usage.completionTokens;
-    }
+    const usage = streamEndUsage(state === 'completed', reportedUsage, counter, options.promptTokens);
     options.onEnd({ state, errorCode, usage, firstTokenMs });
   };
 

@@ -6,20 +6,23 @@ import type { DispatchResponse } from '../dispatch.ts';
 import { isUpstreamError, UpstreamError } from '../errors.ts';
 import { SSE_KEEPALIVE, type SseEvent } from './sse-parser.ts';
 
-/** What the first read left for the first pull: the events it read, or the read still running at the deadline. */
-export interface FirstEvents {
-  pending: SseEvent[] | undefined;
-  pendingRead: Promise<SseEvent[] | undefined> | undefined;
+/**
+ * What the first read left for the first pull: the events it read, or the read still running at the deadline.
+ * `T` is what one read yields: hub events for relay-stream.ts, event blocks for the passthrough.
+ */
+export interface FirstEvents<T = SseEvent[]> {
+  pending: T | undefined;
+  pendingRead: Promise<T | undefined> | undefined;
 }
 
-export async function awaitFirstEvents(
-  nextRelayEvents: () => Promise<SseEvent[] | undefined>,
+export async function awaitFirstEvents<T = SseEvent[]>(
+  nextRelayEvents: () => Promise<T | undefined>,
   commitBy: number,
   response: DispatchResponse,
-): Promise<FirstEvents> {
+): Promise<FirstEvents<T>> {
   // The first read, or the first-byte deadline if it comes first; a read still running then is taken over by pull.
-  let pending: SseEvent[] | undefined;
-  let pendingRead: Promise<SseEvent[] | undefined> | undefined;
+  let pending: T | undefined;
+  let pendingRead: Promise<T | undefined> | undefined;
   const firstRead = nextRelayEvents();
   let deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<'deadline'>((resolve) => {

@@ -17,6 +17,7 @@
  */
 import type { MockControls } from './controls.ts';
 import { collectText, DEFAULT_CHUNKS, estimateTokens, fragments, lastUserText, mockId, padding, paddingTokens, pickTool, reportUsage, words } from './generation.ts';
+import { anthropicImageError } from './images.ts';
 import { dataLine, SseWriter } from './sse.ts';
 import { isRecord, readNumber, utf8, type Dialect, type HandlerContext, type MockReply, type RecordedRequest, type RouteMatch, type UsageReport } from './types.ts';
 
@@ -214,6 +215,8 @@ export function anthropicMessages(context: HandlerContext): MockReply {
   if (!Array.isArray(body.messages)) return invalid(context, 'messages: Field required');
   const maxTokens = readNumber(body, 'max_tokens');
   if (maxTokens === undefined) return invalid(context, 'max_tokens: Field required');
+  const imageError = anthropicImageError(body.messages);
+  if (imageError !== undefined) return invalid(context, imageError);
   const { controls } = context;
   const wanted = controls.chunks ?? DEFAULT_CHUNKS;
   const truncated = maxTokens < wanted;

@@ -34,10 +34,11 @@ export interface MockControls {
   /** Go silent (connection open) after this many body parts; 0 = headers, then nothing. */
   stallAfterChunks?: number;
   /**
-   * Anthropic and Gemini streams: after this many body parts (SSE events), send the provider's in-band error
-   * event instead of the rest and end the body normally — Anthropic `event: error` with an
-   * `overloaded_error` (or the `code` control's type), Gemini `data: {"error":{"code":503,…}}`. The reply is
-   * recorded with ending `error-event`, not as completed. OpenAI endpoints ignore it.
+   * Anthropic, Gemini and Responses streams: after this many body parts (SSE events), send the provider's in-band
+   * error event instead of the rest and end the body normally — Anthropic `event: error` with an
+   * `overloaded_error` (or the `code` control's type), Gemini `data: {"error":{"code":503,…}}`, Responses an
+   * `error` event and `response.failed` with `server_error` (or the `code` control's code). The reply is recorded
+   * with ending `error-event`, not as completed. Chat and completions endpoints ignore it.
    */
   errorEventAfterChunks?: number;
   framing?: Framing;
@@ -157,7 +158,7 @@ export const DEFAULT_SCRIPTS: Readonly<Record<string, MockControls>> = {
   'stall-mid-stream': { stallAfterChunks: 3, chunks: 20 },
   'reset-mid-stream': { chunks: 30, resetAfterChunks: 20 },
   'fin-mid-stream': { chunks: 30, finAfterChunks: 20 },
-  /** Anthropic and Gemini streams only (see `errorEventAfterChunks`). */
+  /** Anthropic, Gemini and Responses streams only (see `errorEventAfterChunks`). */
   'error-event-mid-stream': { chunks: 30, errorEventAfterChunks: 20 },
   'close-delimited-cut': { chunks: 30, framing: 'close', finAfterChunks: 20 },
   'close-delimited': { framing: 'close' },

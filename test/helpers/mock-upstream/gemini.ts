@@ -21,6 +21,7 @@
  */
 import type { MockControls } from './controls.ts';
 import { collectText, DEFAULT_CHUNKS, estimateTokens, mockId, padding, paddingTokens, pickTool, reportUsage, words } from './generation.ts';
+import { geminiImageError } from './images.ts';
 import { embeddingVector } from './retrieval.ts';
 import { dataLine, SseWriter } from './sse.ts';
 import { isRecord, readNumber, utf8, type Dialect, type DialectEndpoint, type HandlerContext, type MockReply, type RecordedRequest, type RouteMatch, type UsageReport } from './types.ts';
@@ -260,6 +261,8 @@ function withErrorEvent(reply: MockReply, controls: MockControls, sseControls: M
 function generate(context: HandlerContext, stream: boolean): MockReply {
   const body = context.json ?? {};
   if (!Array.isArray(body.contents) || body.contents.length === 0) return invalid('* GenerateContentRequest.contents: contents is not specified\n');
+  const imageError = geminiImageError(body.contents);
+  if (imageError !== undefined) return invalid(imageError);
   const { controls } = context;
   const config = isRecord(body.generationConfig) ? body.generationConfig : {};
   const thinking = thinkingOf(config);

@@ -19,7 +19,7 @@ import {
   words,
 } from './generation.ts';
 import { dataLine, SseWriter } from './sse.ts';
-import { isRecord, jsonReply, type HandlerContext, type MockReply } from './types.ts';
+import { isRecord, jsonReply, utf8, type HandlerContext, type MockReply } from './types.ts';
 
 /** The Response echoes function tools normalised: `strict` (default true) and `parameters` always present (FunctionTool). */
 function echoTool(tool: unknown): unknown {
@@ -35,15 +35,16 @@ export function responses(context: HandlerContext): MockReply {
   const prompt = estimateTokens(collectText(body.input) + collectText(body.instructions));
   const itemId = tool === undefined ? mockId('msg_', context.sequence) : mockId('fc_', context.sequence);
   const callId = mockId('call_', context.sequence);
+  const failureCode = context.controls.code ?? 'server_error';
 
-  const responseObject = (status: 'in_progress' | 'completed', output: unknown[], usage: Record<string, unknown> | undefined): Record<string, unknown> => ({
+  const responseObject = (status: 'in_progress' | 'completed' | 'failed', output: unknown[], usage: Record<string, unknown> | undefined): Record<string, unknown> => ({
     id: mockId('resp_', context.sequence),
     object: 'response',
     created_at: context.createdAt,
     status,
     background: false,
     completed_at: status === 'completed' ? context.createdAt : null,
-    error: null,
+    error: status === 'failed' ? { code: failureCode, message: FAILURE_MESSAGE } : null,
     incomplete_details: null,
     instructions: typeof body.instructions === 'string' ? body.instructions : null,
     max_output_tokens: typeof body.max_output_tokens === 'number' ? body.max_output_tokens : null,
@@ -127,5 +128,19 @@ export function responses(context: HandlerContext): MockReply {
   emit('response.output_item.done', { output_index: 0, item: finalItem });
   const usage = reportUsage(prompt, completion, context.controls);
   emit('response.completed', { response: responseObject('completed', [finalItem], usage === undefined ? undefined : responsesUsageJson(usage)) });
-  return sse.reply(usage, text);
+  const after = context.controls.errorEventAfterChunks;
+  if (after === undefined) return sse.reply(usage, text);
+  // `error-event-after-chunks`: the first `after` events, then the `error` event and `response.failed`, as OpenAI
+  // ends a stream that fails after it started (ResponseErrorEvent, ResponseFailedEvent).
+  const failure = new SseWriter(context.controls);
+  const failureEvents: [string, Record<string, unknown>][] = [
+    ['error', { code: failureCode, message: FAILURE_MESSAGE, param: null }],
+    ['response.failed', { response: responseObject('failed', [], undefined) }],
+  ];
+  failureEvents.forEach(([type, payload], index) => failure.event(type, { type, sequence_number: after + index, ...payload }));
+  // One write: OpenAI sends the two back to back, and a client that stops reading at `error` still sees a whole body.
+  const failurePart = utf8(failure.parts.map((part) => new TextDecoder().decode(part)).join(''));
+  return { ...sse.reply(undefined, text), parts: [...sse.parts.slice(0, after), failurePart], errorEvent: true };
 }
+
+const FAILURE_MESSAGE = 'The server had an error processing your request. Sorry about that!';

@@ -204,7 +204,7 @@ describe('gemini adapter: usage and answers', () => {
   });
 
   test('an in-band error event throws an UpstreamError with Google\'s status name', () => {
-    const stream = adapter.translate?.(chat({}, true), channel()).stream();
+    const stream = adapter.translate?.(chat({}, true), channel())?.stream();
     const thrown = thrownBy(() => stream?.push({ event: undefined, data: googleError(503, 'UNAVAILABLE', 'The model is overloaded.') }));
     expect(thrown).toMatchObject({ status: 503, code: 'UNAVAILABLE', retryable: true });
   });

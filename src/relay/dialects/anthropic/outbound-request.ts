@@ -5,9 +5,9 @@
  * - `system` and `developer` messages, wherever they are, become the top-level `system` (Messages has no system role).
  * - Roles must alternate (https://docs.anthropic.com/en/api/messages#body-messages): consecutive messages of one
  *   role are merged, `tool` messages become `tool_result` blocks of a user turn, empty turns are dropped.
- * - Images: `data:` URLs → base64 sources; http(s) URLs → `{type: "url"}` sources that Anthropic fetches itself.
- *   (Fetching them through the gateway's outbound guard with a size cap, and sending base64, is wiring the
- *   relay can add before this converter runs.) PDFs sent as `file` parts become base64 documents.
+ * - Images: `data:` URLs → base64 sources; http(s) URLs → `{type: "url"}` sources. Through the relay an http(s)
+ *   URL never gets here: the pipeline fetches it through the outbound guard first and hands over a `data:` URL
+ *   (src/relay/inline-images.ts). PDFs sent as `file` parts become base64 documents.
  * - `max_tokens` is required by Anthropic: `max_completion_tokens`, else `max_tokens`, else the channel's
  *   `settings.max_tokens`, else 8192.
  * - `reasoning_effort`, or a model name ending in `-thinking` (stripped before it goes upstream), turns on

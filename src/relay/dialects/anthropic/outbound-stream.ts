@@ -13,11 +13,11 @@
  * - error (e.g. `overloaded_error` mid-stream) throws an UpstreamError, so the relay ends the client's stream
  *   with an error and never with a made-up completion (architecture.md decision 4).
  */
-import { UpstreamError } from '../../errors.ts';
 import type { JsonBody, Usage } from '../../types.ts';
 import type { NativeToHubStream, OutboundContext, SseIn } from '../types.ts';
 import { upstreamErrorFromStreamEvent } from './errors.ts';
 import { asRecord, readNumber, readString } from '../json-fields.ts';
+import { parseEventObject } from '../event-object.ts';
 import { THINK_CLOSE, THINK_OPEN, thinkingToContent } from '../hub-message.ts';
 import { toHubFinishReason } from './stop-reason.ts';
 import { type AnthropicCounts, emptyCounts, hubUsageFromCounts, mergeAnthropicUsage, usageFromCounts } from './usage.ts';
@@ -28,26 +28,6 @@ interface OpenBlock {
   sawArguments: boolean;
 }
 
-function parseEvent(event: SseIn): Record<string, unknown> {
-  let data: unknown;
-  try {
-    data = JSON.parse(event.data);
-  } catch {
-    data = undefined;
-  }
-  const record = asRecord(data);
-  if (record === undefined) {
-    throw new UpstreamError({
-      status: 502,
-      code: 'malformed_event',
-      message: `the Anthropic upstream sent a ${event.event ?? 'message'} event whose data is not a JSON object`,
-      retryable: false,
-      channelAtFault: false,
-      upstreamBody: event.data.slice(0, 2048),
-    });
-  }
-  return record;
-}
 
 export function createAnthropicNativeStream(context: OutboundContext, createdSeconds: number): NativeToHubStream {
   const thinkAsContent = thinkingToContent(context);
@@ -134,7 +114,7 @@ export function createAnthropicNativeStream(context: OutboundContext, createdSec
   return {
     push(event: SseIn): JsonBody[] {
       if (completed) return [];
-      const data = parseEvent(event);
+      const data = parseEventObject(event, 'Anthropic');
       switch (data.type ?? event.event) {
         case 'message_start': {
           const message = asRecord(data.message) ?? {};

@@ -3,9 +3,9 @@
  * parts (https://ai.google.dev/api/caching#Part):
  * - `text` and `refusal` → `{text}` (empty texts are left out: Gemini refuses empty parts);
  * - `image_url` with a `data:` URL → `inlineData`; any other URL → `fileData {fileUri, mimeType}`, the MIME type
- *   guessed from the file extension (JPEG when there is none). Gemini reads only its own Files API URIs (and
- *   gs:// on Vertex), so the relay is expected to fetch http(s) images through the outbound guard and replace
- *   them with inline data before this conversion — wiring that belongs to the pipeline, not to this pure function;
+ *   guessed from the file extension (JPEG when there is none). Through the relay only Google's own file URIs
+ *   (Files API, gs://) get here: the pipeline fetches other http(s) images through the outbound guard first and
+ *   hands over `data:` URLs (src/relay/inline-images.ts);
  * - `input_audio` → `inlineData` `audio/wav` or `audio/mp3` (https://ai.google.dev/gemini-api/docs/audio);
  * - `file` with `file_data` → `inlineData` (MIME type from the data URL, else from the file name, else PDF);
  *   a `file_id` names a file stored at OpenAI and has no Gemini form.
