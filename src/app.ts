@@ -5,6 +5,7 @@
  */
 import { Elysia } from 'elysia';
 import type { Deps } from './deps.ts';
+import type { AdminRuntime } from './http/admin/runtime.ts';
 import { accessLogPlugin } from './http/plugins/access-log.ts';
 import { errorsPlugin } from './http/plugins/errors.ts';
 import { createLifecycle, lifecyclePlugin, type MutableLifecycle } from './http/plugins/lifecycle.ts';
@@ -26,8 +27,10 @@ export interface AppOptions {
   lifecycle?: MutableLifecycle;
   /** The daemon's channel view kept fresh by the change watcher; by default one loaded on first use. */
   channels?: ChannelSnapshot;
-  /** The relay (auth, routing, pipeline); without it only the health routes are served. */
+  /** The relay (auth, routing, pipeline); without it only the health routes (and the admin API) are served. */
   relay?: RelayRuntime;
+  /** The admin API under /api (src/http/admin); it works with or without the relay. */
+  admin?: AdminRuntime;
 }
 
 export function createApp(
@@ -43,6 +46,7 @@ export function createApp(
     .use(errorsPlugin(logger))
     .use(accessLogPlugin(logger))
     .use(healthRoutes({ store: deps.store, channels, lifecycle }));
+  if (options.admin !== undefined) app.use(options.admin.plugin(logger));
   const relay = options.relay;
   if (relay === undefined) return app;
   const relayRouteOptions = {

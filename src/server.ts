@@ -6,6 +6,7 @@
 import { type App, createApp } from './app.ts';
 import type { Deps } from './deps.ts';
 import { GatewayError } from './errors/gateway-error.ts';
+import { createAdminRuntime } from './http/admin/runtime.ts';
 import { createLifecycle, type Lifecycle } from './http/plugins/lifecycle.ts';
 import type { Logger } from './log/logger.ts';
 import { createChangeWatcher } from './services/change-watcher.ts';
@@ -80,6 +81,8 @@ function sleep(ms: number): { promise: Promise<void>; cancel(): void } {
 /** Starts serving on `deps.config.host` / `port`. From then on the server owns `deps` and closes them in stop(). */
 export async function startServer(deps: Deps, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   const { config } = deps;
+  // First: a session secret that does not match the database stops the start before anything runs.
+  const admin = await createAdminRuntime(deps, { logger });
   const lifecycle = createLifecycle();
   const channels = createChannelSnapshot(deps.channels, logger, deps.clock.now);
   // WAL checkpoints (and their fsyncs) run on a worker thread, not inside a request's COMMIT.
@@ -106,7 +109,7 @@ export async function startServer(deps: Deps, logger: Logger, options: ServerOpt
     throw error;
   }
 
-  const app = createApp(deps, { logger, lifecycle, channels, relay });
+  const app = createApp(deps, { logger, lifecycle, channels, relay, admin });
   options.extend?.(app);
   try {
     app.listen({

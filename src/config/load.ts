@@ -266,6 +266,7 @@ export function loadConfig(input: LoadInput = {}): LoadedConfig {
     trustedProxies: values.trustedProxies === undefined ? [] : String(values.trustedProxies).split(','),
     nodeName: String(values.nodeName),
     secret: text('secret'),
+    sessionSecret: text('sessionSecret'),
     rootPassword: text('rootPassword'),
   });
   return { config, sources: Object.freeze(sources) };

@@ -186,6 +186,14 @@ export const optionSpecs = {
     notInFile: true,
     description: 'Master key (32 bytes, base64 or hex) that encrypts channel keys. Default: master.key in the data directory, created at first start.',
   },
+  sessionSecret: {
+    fileKey: 'session_secret',
+    env: ['SESSION_SECRET'],
+    kind: { type: 'string' },
+    secret: true,
+    notInFile: true,
+    description: 'Signs admin API session cookies (New API name; at least 32 characters). Default: session.key in the data directory, created at first start; several nodes sharing one database must set the same value.',
+  },
   rootPassword: {
     fileKey: 'root_password',
     env: ['GATEWAY_ROOT_PASSWORD'],
@@ -223,6 +231,7 @@ export type Config = {
   readonly trustedProxies: readonly string[];
   readonly nodeName: string;
   readonly secret: string | undefined;
+  readonly sessionSecret: string | undefined;
   readonly rootPassword: string | undefined;
 };
 
@@ -253,6 +262,7 @@ export function defaultValues(): Record<OptionKey, string | number | undefined> 
     trustedProxies: undefined,
     nodeName: hostname(),
     secret: undefined,
+    sessionSecret: undefined,
     rootPassword: undefined,
   };
 }

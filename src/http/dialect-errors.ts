@@ -10,11 +10,19 @@ import { asRecord } from '../relay/json-record.ts';
 import type { JsonBody } from '../relay/types.ts';
 import { openAiError } from './plugins/errors.ts';
 import type { ErrorCode } from '../errors/gateway-error.ts';
+import { adminErrorBody } from './admin/envelope.ts';
 
-export type ClientDialect = 'openai' | 'anthropic' | 'gemini';
+export type ClientDialect = 'openai' | 'anthropic' | 'gemini' | 'admin';
 
-/** `/v1/messages…` is Anthropic's; `/v1beta/…` and a model method (`/v1/models/{m}:generateContent`) are Google's. */
+/** New API's key self-service route lives under /api but answers relay keys in OpenAI's shape. */
+const RELAY_KEY_API_PATHS = new Set(['/api/usage/token']);
+
+/**
+ * `/api/…` is the admin API's envelope (src/http/admin/envelope.ts); `/v1/messages…` is Anthropic's;
+ * `/v1beta/…` and a model method (`/v1/models/{m}:generateContent`) are Google's.
+ */
 export function dialectOfPath(method: string, path: string): ClientDialect {
+  if ((path === '/api' || path.startsWith('/api/')) && !RELAY_KEY_API_PATHS.has(path)) return 'admin';
   if (path === '/v1/messages' || path.startsWith('/v1/messages/')) return 'anthropic';
   if (path.startsWith('/v1beta/')) return 'gemini';
   if (method === 'POST' && path.startsWith('/v1/models/') && path.includes(':')) return 'gemini';
@@ -39,9 +47,10 @@ export function withGeminiRequestId(body: JsonBody, requestId: string): JsonBody
 /** The status and body of an error in `dialect`'s shape. */
 export function renderClientError(
   dialect: ClientDialect,
-  error: { status: number; code: ErrorCode; message: string },
+  error: { status: number; code: ErrorCode; message: string; field?: string },
   requestId: string | undefined,
 ): { status: number; body: unknown } {
+  if (dialect === 'admin') return { status: error.status, body: adminErrorBody(error, requestId) };
   if (dialect === 'openai') return { status: error.status, body: openAiError(error.code, error.message, requestId) };
   const inbound = dialect === 'anthropic' ? anthropicInbound : geminiInbound;
   const { status, body } = inbound.renderError(error);

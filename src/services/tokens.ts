@@ -12,6 +12,7 @@ import {
   findTokensByName,
   insertToken,
   listTokens,
+  pageTokens,
   setTokenQuota,
   softDeleteToken,
   TOKEN_STATUS,
@@ -20,9 +21,11 @@ import {
   type TokenWithOwner,
   updateTokenSettings,
 } from '../db/repos/tokens.ts';
-import { DELETED_NAME_MARK, findFirstRoot, USER_ENABLED, type UserRow } from '../db/repos/users.ts';
+import type { PageWindow } from '../db/repos/search.ts';
+import { DELETED_NAME_MARK, findFirstRoot, ROLE_NUMBERS, USER_ENABLED, type UserRow } from '../db/repos/users.ts';
 import { conflict, GatewayError, invalidArgument, notFound } from '../errors/gateway-error.ts';
 import { generateApiKey, parsePresentedKey } from '../security/keys.ts';
+import type { Actor } from './actor.ts';
 import { normalizeAllowIps } from './allow-ips.ts';
 import type { ServiceContext } from './context.ts';
 import { isoOrNull, parseExpiry } from './duration.ts';
@@ -86,6 +89,18 @@ export interface TokenPatch {
 /** Which user's key a name refers to, when several users have one with that name. */
 export interface TokenScope {
   user?: string;
+  /**
+   * Who acts (the admin API): the actor reaches its own keys and those of users below its role; any other key
+   * answers not_found, exactly like a key that does not exist (reliability.md G11).
+   */
+  actor?: Actor;
+}
+
+export interface TokenSearch {
+  /** Keys of this user (id or username) only. */
+  user?: string;
+  /** Literal text in the key's name (wildcards have no meaning). */
+  search?: string;
 }
 
 /** What authentication needs about a presented key: plain values, money in micro-USD, no secrets. */
@@ -110,8 +125,11 @@ export interface VerifiedKey {
 }
 
 export interface TokenService {
-  create(input: CreateTokenInput): Promise<{ token: TokenView; key: string }>;
+  /** With an actor, the owner defaults to the actor and may only be the actor or a user below its role. */
+  create(input: CreateTokenInput, actor?: Actor): Promise<{ token: TokenView; key: string }>;
   list(filter?: TokenScope): Promise<TokenView[]>;
+  /** One page of keys, by id, with the total that match; with an actor, only the keys it may reach. */
+  page(search: TokenSearch, window: PageWindow, actor?: Actor): Promise<{ tokens: TokenView[]; total: number }>;
   /** `ref` is an id (digits) or a name. */
   get(ref: string, scope?: TokenScope): Promise<TokenView>;
   update(ref: string, patch: TokenPatch, scope?: TokenScope): Promise<TokenView>;
@@ -188,6 +206,12 @@ export function toTokenView(row: TokenRow, username: string, now: number): Token
   };
 }
 
+/** A key's group decides its prices: choosing it is an administrator's decision, not the key owner's. */
+function assertMayChooseGroup(actor: Actor | undefined, group: string | undefined): void {
+  if (actor === undefined || actor.role !== 'user' || group === undefined) return;
+  throw new GatewayError({ code: 'forbidden', field: '--group', message: "only an administrator can set a key's group; leave it out to use your own group" });
+}
+
 function exclusiveQuota(): GatewayError {
   return invalidArgument('--quota', '--quota and --unlimited exclude each other; pass only one of them');
 }
@@ -214,18 +238,22 @@ export function createTokenService(context: ServiceContext): TokenService {
     return owner;
   };
 
+  const reaches = (actor: Actor | undefined, owner: { userId: number; role: number }): boolean =>
+    actor === undefined || owner.userId === actor.userId || owner.role < ROLE_NUMBERS[actor.role];
+
   const resolveToken = async (db: Db, ref: string, scope: TokenScope = {}): Promise<TokenWithOwner> => {
     const owner = scope.user === undefined ? undefined : await requireUser(store, db, scope.user, '--user');
     const value = ref.trim();
     const ofOwner = owner === undefined ? '' : ` of user "${owner.username}"`;
+    const visible = (found: TokenWithOwner): boolean => reaches(scope.actor, { userId: found.token.userId, role: found.ownerRole });
     if (/^\d{1,15}$/.test(value)) {
       const found = await findTokenById(store, db, Number(value));
-      if (found === undefined || (owner !== undefined && found.token.userId !== owner.id)) {
+      if (found === undefined || (owner !== undefined && found.token.userId !== owner.id) || !visible(found)) {
         throw notFound(`no key with id ${value}${ofOwner}; list keys with: gateway token list`);
       }
       return found;
     }
-    const matches = await findTokensByName(store, db, value, owner?.id);
+    const matches = (await findTokensByName(store, db, value, owner?.id)).filter(visible);
     const [first] = matches;
     if (first === undefined) throw notFound(`no key named "${value}"${ofOwner}; list keys with: gateway token list`);
     if (matches.length > 1) {
@@ -241,8 +269,9 @@ export function createTokenService(context: ServiceContext): TokenService {
   };
 
   return {
-    async create(input) {
+    async create(input, actor) {
       const name = validateTokenName(input.name);
+      assertMayChooseGroup(actor, input.group);
       if (input.quotaUsd !== undefined && input.unlimited === true) throw exclusiveQuota();
       const unlimited = input.unlimited ?? input.quotaUsd === undefined;
       if (!unlimited && input.quotaUsd === undefined) throw invalidArgument('--quota', 'a limited key needs --quota USD (or pass --unlimited)');
@@ -253,7 +282,10 @@ export function createTokenService(context: ServiceContext): TokenService {
       const group = input.group === undefined || input.group === '' ? null : validateGroup(input.group);
       const key = generateApiKey();
       const created = await write(async (db, now) => {
-        const owner = await resolveOwner(db, input.user);
+        const owner = await resolveOwner(db, input.user ?? (actor === undefined ? undefined : String(actor.userId)));
+        if (!reaches(actor, { userId: owner.id, role: owner.role })) {
+          throw new GatewayError({ code: 'not_found', field: '--user', message: `--user: no user "${input.user ?? ''}"` });
+        }
         await assertNameFree(db, name, owner);
         const row = await insertToken(store, db, {
           userId: owner.id,
@@ -281,12 +313,28 @@ export function createTokenService(context: ServiceContext): TokenService {
       return (await listTokens(store, owner?.id)).map((found) => toTokenView(found.token, found.username, now));
     },
 
+    async page(search, window, actor) {
+      const owner = search.user === undefined ? undefined : await requireUser(store, store.db, search.user, '--user');
+      const { rows, total } = await pageTokens(
+        store,
+        {
+          userId: owner?.id,
+          visibleTo: actor === undefined ? undefined : { userId: actor.userId, roleBelow: ROLE_NUMBERS[actor.role] },
+          search: search.search,
+        },
+        window,
+      );
+      const now = clock.now();
+      return { tokens: rows.map((found) => toTokenView(found.token, found.username, now)), total };
+    },
+
     async get(ref, scope) {
       const found = await resolveToken(store.db, ref, scope);
       return toTokenView(found.token, found.username, clock.now());
     },
 
     async update(ref, patch, scope) {
+      assertMayChooseGroup(scope?.actor, patch.group);
       if (patch.quotaUsd !== undefined && patch.unlimited === true) throw exclusiveQuota();
       const settings: TokenSettingsPatch = {};
       if (patch.name !== undefined) settings.name = validateTokenName(patch.name);

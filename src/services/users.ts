@@ -14,6 +14,7 @@ import {
   findUserByUsernameIgnoringCase,
   insertUser,
   listUsers,
+  pageUsers,
   ROLE_NUMBERS,
   softDeleteUser,
   updateUserProfile,
@@ -22,8 +23,10 @@ import {
   type UserProfilePatch,
   type UserRow,
 } from '../db/repos/users.ts';
+import type { PageWindow } from '../db/repos/search.ts';
 import { conflict, GatewayError, invalidArgument, notFound } from '../errors/gateway-error.ts';
-import { hashPassword, MIN_PASSWORD_LENGTH, randomPassword } from '../security/password.ts';
+import { hashPassword, MIN_PASSWORD_LENGTH, randomPassword, verifyPassword } from '../security/password.ts';
+import { type Actor, assertCanGrant, assertCanManage, manageableBelow } from './actor.ts';
 import type { ServiceContext } from './context.ts';
 import { isoOrNull } from './duration.ts';
 import { formatUsd, parseUsd } from './money.ts';
@@ -76,24 +79,38 @@ export interface UserFilter {
   status?: UserStatus;
 }
 
+export interface UserSearch extends UserFilter {
+  /** Literal text in the username, display name or email (wildcards have no meaning). */
+  search?: string;
+}
+
 export interface TopupResult {
   user: UserView;
   amountUsd: string;
 }
 
+/**
+ * Every method taking an `actor` applies the role rule of src/services/actor.ts: the actor sees and changes
+ * only accounts below its own role and gives only roles below its own. Without an actor (the CLI, run by the
+ * operator) there is no such limit.
+ */
 export interface UserService {
   /** Creates `root` on a database without users; safe when several processes start at once. */
   ensureRoot(options: { password?: string }): Promise<RootBootstrap>;
-  create(input: CreateUserInput): Promise<{ user: UserView; password?: string }>;
+  create(input: CreateUserInput, actor?: Actor): Promise<{ user: UserView; password?: string }>;
   list(filter?: UserFilter): Promise<UserView[]>;
+  /** One page of the users the actor manages, by id, with the total that match. */
+  page(search: UserSearch, window: PageWindow, actor?: Actor): Promise<{ users: UserView[]; total: number }>;
   /** `ref` is an id (digits) or a username. */
-  get(ref: string): Promise<UserView>;
-  update(ref: string, patch: UserPatch): Promise<UserView>;
-  setEnabled(ref: string, enabled: boolean): Promise<UserView>;
+  get(ref: string, actor?: Actor): Promise<UserView>;
+  update(ref: string, patch: UserPatch, actor?: Actor): Promise<UserView>;
+  setEnabled(ref: string, enabled: boolean, actor?: Actor): Promise<UserView>;
   /** Soft delete; the user's keys are disabled. */
-  remove(ref: string): Promise<{ user: UserView; tokensDisabled: number }>;
+  remove(ref: string, actor?: Actor): Promise<{ user: UserView; tokensDisabled: number }>;
   /** Credits the wallet through the ledger; `via` ends the log line ("admin top-up $5 via CLI"). */
-  topup(ref: string, usd: string, options?: { via?: string }): Promise<TopupResult>;
+  topup(ref: string, usd: string, options?: { via?: string; actor?: Actor }): Promise<TopupResult>;
+  /** A user changes their own password, proving the current one; every sign-in and access token is revoked. */
+  changeOwnPassword(userId: number, currentPassword: string, newPassword: string): Promise<UserView>;
 }
 
 export const ROOT_USERNAME = 'root';
@@ -262,9 +279,10 @@ export function createUserService(context: ServiceContext): UserService {
       return generated ? { created: true, username: created.username, generated, password } : { created: true, username: created.username, generated };
     },
 
-    async create(input) {
+    async create(input, actor) {
       const username = validateUsername(input.username.trim());
       const role = input.role === undefined ? 'user' : parseRole(input.role);
+      if (actor !== undefined) assertCanGrant(actor, role, '--role');
       const group = input.group === undefined ? 'default' : validateGroup(input.group);
       const email = input.email === undefined ? null : validateEmail(input.email);
       const displayName = input.displayName === undefined ? username : validateDisplayName(input.displayName);
@@ -285,7 +303,7 @@ export function createUserService(context: ServiceContext): UserService {
         });
         if (inserted === undefined) throw usernameTaken(username);
         if (quota === 0) return inserted;
-        return credit(db, inserted, quota, now, 'initial quota', 'CLI');
+        return credit(db, inserted, quota, now, 'initial quota', actor === undefined ? 'CLI' : `API by ${actor.username}`);
       });
       const user = toUserView(row);
       return input.password === undefined ? { user, password } : { user };
@@ -299,14 +317,34 @@ export function createUserService(context: ServiceContext): UserService {
       return rows.map(toUserView);
     },
 
-    async get(ref) {
-      return toUserView(await requireUser(store, store.db, ref));
+    async page(search, window, actor) {
+      const { rows, total } = await pageUsers(
+        store,
+        {
+          role: search.role === undefined ? undefined : ROLE_NUMBERS[parseRole(search.role)],
+          status: search.status === undefined ? undefined : search.status === 'enabled' ? USER_ENABLED : USER_DISABLED,
+          search: search.search,
+          roleBelow: actor === undefined ? undefined : manageableBelow(actor),
+        },
+        window,
+      );
+      return { users: rows.map(toUserView), total };
     },
 
-    async update(ref, patch) {
+    async get(ref, actor) {
+      const user = await requireUser(store, store.db, ref);
+      if (actor !== undefined) assertCanManage(actor, user);
+      return toUserView(user);
+    },
+
+    async update(ref, patch, actor) {
       const changes: UserProfilePatch = {};
       if (patch.username !== undefined) changes.username = validateUsername(patch.username.trim(), '--username');
-      if (patch.role !== undefined) changes.role = ROLE_NUMBERS[parseRole(patch.role)];
+      if (patch.role !== undefined) {
+        const role = parseRole(patch.role);
+        if (actor !== undefined) assertCanGrant(actor, role, '--role');
+        changes.role = ROLE_NUMBERS[role];
+      }
       if (patch.group !== undefined) changes.group = validateGroup(patch.group);
       if (patch.email !== undefined) changes.email = validateEmail(patch.email);
       if (patch.displayName !== undefined) changes.displayName = validateDisplayName(patch.displayName);
@@ -316,6 +354,7 @@ export function createUserService(context: ServiceContext): UserService {
       }
       const row = await write(async (db, now) => {
         const user = await requireUser(store, db, ref);
+        if (actor !== undefined) assertCanManage(actor, user);
         if (changes.role !== undefined && changes.role < ROLE_NUMBERS.root) await assertNotLastRoot(store, db, user, 'demote');
         if (changes.username !== undefined) await assertUsernameFree(store, db, changes.username, user.id);
         // A new password or role must apply to the next request, so sign-ins made before are revoked.
@@ -327,9 +366,10 @@ export function createUserService(context: ServiceContext): UserService {
       return toUserView(row);
     },
 
-    async setEnabled(ref, enabled) {
+    async setEnabled(ref, enabled, actor) {
       const row = await write(async (db, now) => {
         const user = await requireUser(store, db, ref);
+        if (actor !== undefined) assertCanManage(actor, user);
         if (!enabled) await assertNotLastRoot(store, db, user, 'disable');
         const status = enabled ? USER_ENABLED : USER_DISABLED;
         if (user.status === status) return user;
@@ -340,9 +380,10 @@ export function createUserService(context: ServiceContext): UserService {
       return toUserView(row);
     },
 
-    async remove(ref) {
+    async remove(ref, actor) {
       return write(async (db, now) => {
         const user = await requireUser(store, db, ref);
+        if (actor !== undefined) assertCanManage(actor, user);
         await assertNotLastRoot(store, db, user, 'remove');
         const removed = await softDeleteUser(store, db, user, now);
         if (removed === undefined) throw userNotFound(ref);
@@ -357,9 +398,24 @@ export function createUserService(context: ServiceContext): UserService {
       const amount = parseCredit(usd, 'USD');
       const row = await write(async (db, now) => {
         const user = await requireUser(store, db, ref);
+        if (options.actor !== undefined) assertCanManage(options.actor, user);
         return credit(db, user, amount, now, 'admin top-up', options.via ?? 'CLI');
       });
       return { user: toUserView(row), amountUsd: formatUsd(amount) };
+    },
+
+    async changeOwnPassword(userId, currentPassword, newPassword) {
+      const passwordHash = await hashPassword(validatePassword(newPassword, 'new_password'));
+      const current = await requireUser(store, store.db, String(userId));
+      if (!(await verifyPassword(currentPassword, current.passwordHash))) {
+        throw new GatewayError({ code: 'forbidden', field: 'current_password', message: 'the current password is wrong' });
+      }
+      const row = await write(async (db, now) => {
+        const updated = await updateUserProfile(store, db, userId, { passwordHash }, { now, revokeSessions: true });
+        if (updated === undefined) throw userNotFound(String(userId));
+        return updated;
+      });
+      return toUserView(row);
     },
   };
 }

@@ -14,3 +14,14 @@ export async function initSystemInfo(store: Store, key: string, value: string, n
   await store.write((db) => db.insert(systemInfo).values({ key, value, updatedAt: now }).onConflictDoNothing());
   return (await getSystemInfo(store, key)) ?? value;
 }
+
+/** Replaces a stored value (a deliberate change, such as a rotated session secret). */
+export async function setSystemInfo(store: Store, key: string, value: string, now: number): Promise<void> {
+  const { systemInfo } = store.tables;
+  await store.write((db) =>
+    db
+      .insert(systemInfo)
+      .values({ key, value, updatedAt: now })
+      .onConflictDoUpdate({ target: systemInfo.key, set: { value, updatedAt: now } }),
+  );
+}

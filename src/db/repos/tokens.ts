@@ -2,8 +2,9 @@
  * Gateway API keys (the `tokens` table). A key is stored only as the SHA-256 of its random part plus a display
  * prefix. Every statement uses the query builder with `await` and `.returning()` so it runs on both dialects.
  */
-import { and, asc, eq, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, count, eq, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db, Store, Tables } from '../client.ts';
+import { containsText, type PageWindow } from './search.ts';
 import { DELETED_NAME_MARK, type UserRow } from './users.ts';
 
 export type TokenRow = Tables['tokens']['$inferSelect'];
@@ -19,11 +20,13 @@ export const TOKEN_STATUS = { enabled: 1, disabled: 2, expired: 3, exhausted: 4 
 export interface TokenWithOwner {
   token: TokenRow;
   username: string;
+  /** The owner's role number (for "an actor manages only roles below its own"). */
+  ownerRole: number;
 }
 
 function withOwnerColumns(store: Store) {
   const { tokens, users } = store.tables;
-  return { token: tokens, username: users.username };
+  return { token: tokens, username: users.username, ownerRole: users.role };
 }
 
 /** Inserts a key; returns undefined when the owner already has a key with that name. */
@@ -65,6 +68,40 @@ export async function listTokens(store: Store, userId?: number): Promise<TokenWi
     .innerJoin(users, eq(tokens.userId, users.id))
     .where(and(...conditions))
     .orderBy(asc(tokens.id));
+}
+
+export interface TokenPageFilter {
+  /** Keys of this owner only. */
+  userId?: number;
+  /** Keys this actor may see: its own and those of owners whose role number is below `roleBelow`. */
+  visibleTo?: { userId: number; roleBelow: number };
+  /** Literal text in the key's name, ignoring case. */
+  search?: string;
+}
+
+/** One page of live keys, by id, and how many match in all. */
+export async function pageTokens(store: Store, filter: TokenPageFilter, window: PageWindow): Promise<{ rows: TokenWithOwner[]; total: number }> {
+  const { tokens, users } = store.tables;
+  const conditions = [isNull(tokens.deletedAt), isNull(users.deletedAt)];
+  if (filter.userId !== undefined) conditions.push(eq(tokens.userId, filter.userId));
+  if (filter.visibleTo !== undefined) {
+    // `or` of two defined conditions is never undefined.
+    conditions.push(or(eq(tokens.userId, filter.visibleTo.userId), lt(users.role, filter.visibleTo.roleBelow)) as ReturnType<typeof eq>);
+  }
+  if (filter.search !== undefined && filter.search !== '') conditions.push(containsText(tokens.name, filter.search));
+  const where = and(...conditions);
+  const [rows, totals] = await Promise.all([
+    store.db
+      .select(withOwnerColumns(store))
+      .from(tokens)
+      .innerJoin(users, eq(tokens.userId, users.id))
+      .where(where)
+      .orderBy(asc(tokens.id))
+      .limit(window.limit)
+      .offset(window.offset),
+    store.db.select({ total: count() }).from(tokens).innerJoin(users, eq(tokens.userId, users.id)).where(where),
+  ]);
+  return { rows, total: totals[0]?.total ?? 0 };
 }
 
 /** The live key with this digest and its live owner (for authentication). */

@@ -3,8 +3,9 @@
  * and `.returning()`, so the same code runs on SQLite and PostgreSQL. Money columns move only by deltas
  * (`balance = balance + n`), never by writing back a value read earlier, so a concurrent charge is never lost.
  */
-import { and, asc, count, eq, gte, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gte, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { Db, Store, Tables } from '../client.ts';
+import { anyContainsText, type PageWindow } from './search.ts';
 
 export type UserRow = Tables['users']['$inferSelect'];
 export type NewUserRow = Tables['users']['$inferInsert'];
@@ -98,6 +99,35 @@ export async function listUsers(store: Store, filter: UserFilter = {}): Promise<
     .from(users)
     .where(and(...conditions))
     .orderBy(asc(users.id));
+}
+
+export interface UserPageFilter extends UserFilter {
+  /** Only users whose role number is below this (an actor sees only the roles it manages). */
+  roleBelow?: number;
+  /** Literal text in the username, display name or email, ignoring case. */
+  search?: string;
+}
+
+/** One page of live users, by id, and how many match in all. */
+export async function pageUsers(store: Store, filter: UserPageFilter, window: PageWindow): Promise<{ rows: UserRow[]; total: number }> {
+  const { users } = store.tables;
+  const conditions = [isNull(users.deletedAt)];
+  if (filter.role !== undefined) conditions.push(eq(users.role, filter.role));
+  if (filter.status !== undefined) conditions.push(eq(users.status, filter.status));
+  if (filter.roleBelow !== undefined) conditions.push(lt(users.role, filter.roleBelow));
+  if (filter.search !== undefined && filter.search !== '') conditions.push(anyContainsText([users.username, users.displayName, users.email], filter.search));
+  const where = and(...conditions);
+  const [rows, totals] = await Promise.all([
+    store.db.select().from(users).where(where).orderBy(asc(users.id)).limit(window.limit).offset(window.offset),
+    store.db.select({ total: count() }).from(users).where(where),
+  ]);
+  return { rows, total: totals[0]?.total ?? 0 };
+}
+
+/** Records a successful sign-in. */
+export async function touchLastLogin(store: Store, id: number, now: number): Promise<void> {
+  const { users } = store.tables;
+  await store.write((db) => db.update(users).set({ lastLoginAt: now }).where(eq(users.id, id)).returning({ id: users.id }));
 }
 
 /**

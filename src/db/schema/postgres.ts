@@ -32,6 +32,12 @@ export const users = pgTable(
     remark: text('remark').notNull().default(''),
     /** Bumped on password change, demotion or disable so that sign-ins made before are revoked. */
     authVersion: integer('auth_version').notNull().default(1),
+    /**
+     * TOTP second factor (not wired yet, issue 6): the shared secret as an AES-256-GCM envelope bound to
+     * (users, id, totp_secret), and when it was confirmed; sign-in asks for a code once `totp_enabled_at` is set.
+     */
+    totpSecret: text('totp_secret'),
+    totpEnabledAt: bigint('totp_enabled_at', { mode: 'number' }),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
     updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
     lastLoginAt: bigint('last_login_at', { mode: 'number' }),
@@ -375,12 +381,14 @@ export const accessTokens = pgTable(
     name: text('name').notNull(),
     tokenHash: text('token_hash').notNull(),
     tokenPrefix: text('token_prefix').notNull(),
+    /** The owner's auth_version when created: a password change, role change or ban revokes the token too. */
+    authVersion: integer('auth_version').notNull().default(1),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
     lastUsedAt: bigint('last_used_at', { mode: 'number' }),
     expiresAt: bigint('expires_at', { mode: 'number' }),
     revokedAt: bigint('revoked_at', { mode: 'number' }),
   },
-  (table) => [uniqueIndex('access_tokens_hash_unique').on(table.tokenHash)],
+  (table) => [uniqueIndex('access_tokens_hash_unique').on(table.tokenHash), index('access_tokens_user_idx').on(table.userId)],
 );
 
 export const auditLogs = pgTable(

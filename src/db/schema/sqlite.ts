@@ -32,6 +32,12 @@ export const users = sqliteTable(
     remark: text('remark').notNull().default(''),
     /** Bumped on password change, demotion or disable so that sign-ins made before are revoked. */
     authVersion: integer('auth_version').notNull().default(1),
+    /**
+     * TOTP second factor (not wired yet, issue 6): the shared secret as an AES-256-GCM envelope bound to
+     * (users, id, totp_secret), and when it was confirmed; sign-in asks for a code once `totp_enabled_at` is set.
+     */
+    totpSecret: text('totp_secret'),
+    totpEnabledAt: integer('totp_enabled_at'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
     lastLoginAt: integer('last_login_at'),
@@ -375,12 +381,14 @@ export const accessTokens = sqliteTable(
     name: text('name').notNull(),
     tokenHash: text('token_hash').notNull(),
     tokenPrefix: text('token_prefix').notNull(),
+    /** The owner's auth_version when created: a password change, role change or ban revokes the token too. */
+    authVersion: integer('auth_version').notNull().default(1),
     createdAt: integer('created_at').notNull(),
     lastUsedAt: integer('last_used_at'),
     expiresAt: integer('expires_at'),
     revokedAt: integer('revoked_at'),
   },
-  (table) => [uniqueIndex('access_tokens_hash_unique').on(table.tokenHash)],
+  (table) => [uniqueIndex('access_tokens_hash_unique').on(table.tokenHash), index('access_tokens_user_idx').on(table.userId)],
 );
 
 export const auditLogs = sqliteTable(

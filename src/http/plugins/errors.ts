@@ -52,8 +52,8 @@ export function errorsPlugin(logger: Logger) {
     const requestId = requestIdOf(request);
     const path = requestPath(request);
     // Rendered in the caller's dialect: an Anthropic or Gemini client gets its own error shape here too.
-    const render = (status: number, errorCode: ErrorCode, message: string) => {
-      const rendered = renderClientError(dialectOfPath(request.method, path), { status, code: errorCode, message }, requestId);
+    const render = (status: number, errorCode: ErrorCode, message: string, field?: string) => {
+      const rendered = renderClientError(dialectOfPath(request.method, path), { status, code: errorCode, message, field }, requestId);
       set.status = rendered.status;
       return rendered.body;
     };
@@ -62,7 +62,7 @@ export function errorsPlugin(logger: Logger) {
     }
     if (isGatewayError(error)) {
       if (error.retryAfterSeconds !== undefined) set.headers['retry-after'] = String(Math.ceil(error.retryAfterSeconds));
-      return render(error.status, error.code, error.message);
+      return render(error.status, error.code, error.message, error.field);
     }
     if (code === 'VALIDATION' || code === 'PARSE') {
       return render(400, 'invalid_request', `invalid request body: ${error instanceof Error ? error.message : String(error)}`);
