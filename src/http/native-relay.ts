@@ -1,10 +1,11 @@
 /**
- * What the Anthropic and Gemini routes share for the passthrough (architecture.md decision 1): the client's own
- * request rides along with the hub request, and a channel of the client's dialect takes it raw. The hub request
- * is still made up front — it sizes the reservation and serves every channel that needs it converted — but a
- * body the converter refuses (a block or tool only the client's own provider knows, such as Google Search
- * grounding or cachedContent) no longer ends the request there: a channel of the same dialect can still take
- * it, and the refusal is the client's 400 only when none did (the pipeline skips converted channels with it).
+ * What the Anthropic, Gemini and Responses routes share for the passthrough (architecture.md decision 1): the
+ * client's own request rides along with the hub request, and a channel of the client's dialect takes it raw. The
+ * hub request is still made up front — it sizes the reservation and serves every channel that needs it converted —
+ * but a body the converter refuses (a block or tool only the client's own provider knows, such as Google Search
+ * grounding, cachedContent or previous_response_id) no longer ends the request there: a channel of the same dialect
+ * can still take it, and the refusal is the client's 400 only when none did (the pipeline skips converted channels
+ * with it).
  */
 import { isGatewayError, type GatewayError } from '../errors/gateway-error.ts';
 import { asRecord } from '../relay/dialects/json-fields.ts';
@@ -29,8 +30,21 @@ export function hubRequestOrRefusal(convert: () => JsonBody, standIn: () => Json
   }
 }
 
-/** Keys whose strings are generated or shown text; base64 data, ids and signatures are left out of the estimate. */
-const TEXT_KEYS: ReadonlySet<string> = new Set(['text', 'system', 'content', 'thinking', 'description']);
+/**
+ * Keys whose strings are generated or shown text; base64 data, ids and signatures are left out of the estimate.
+ * `instructions`, `input`, `output` and `arguments` are the Responses API's (a string input, function call items).
+ */
+const TEXT_KEYS: ReadonlySet<string> = new Set([
+  'text',
+  'system',
+  'content',
+  'thinking',
+  'description',
+  'instructions',
+  'input',
+  'output',
+  'arguments',
+]);
 
 /** The prompt text of a native body, for the stand-in's estimate: every string under a text-like key. */
 export function promptTextOf(value: unknown, key = ''): string {

@@ -189,7 +189,7 @@ export function createPipeline(deps: PipelineDeps) {
       const baseOutcome = (): OutcomeBase => ({
         requestId: caller.requestId,
         ledgerId,
-        endpoint: request.endpoint,
+        endpoint: request.clientEndpoint ?? request.endpoint,
         stream: request.stream,
         tokenId: caller.tokenId,
         tokenName: caller.tokenName,

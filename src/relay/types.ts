@@ -39,10 +39,15 @@ export interface RelayRequest {
   readonly anthropicBeta?: readonly string[];
   /**
    * The client's own request, when it spoke a dialect some upstream speaks natively (Anthropic Messages, Gemini
-   * generateContent): a channel whose adapter accepts it gets these bytes instead of the hub request, and its
+   * generateContent, OpenAI Responses): a channel whose adapter accepts it gets these bytes instead of the hub request, and its
    * answer goes back untouched (architecture.md decision 1, passthrough). Chosen per attempt, by the channel.
    */
   readonly native?: NativeRequest;
+  /**
+   * The endpoint the client called when it is not `endpoint` (a Responses client relayed as a chat request, so
+   * that chat-only channels can serve it): the outcome and the request log name it.
+   */
+  readonly clientEndpoint?: Endpoint;
 }
 
 /** A client dialect an upstream may speak as its own. */
@@ -160,8 +165,9 @@ export interface ProviderAdapter {
    */
   translate?(request: RelayRequest, target: ChannelTarget): HubTranslation | undefined;
   /**
-   * Present when the upstream speaks a client dialect natively (Anthropic, Gemini): a request that carries that
-   * dialect (`RelayRequest.native`) is forwarded raw and answered untouched, usage observed on the side.
+   * Present when the upstream speaks a client dialect natively (Anthropic, Gemini; the Responses API for the
+   * OpenAI family): a request that carries that dialect (`RelayRequest.native`) is forwarded raw and answered
+   * untouched, usage observed on the side.
    */
   readonly native?: NativeCapability;
 }
@@ -179,14 +185,23 @@ export interface NativeCapability {
    * Reads a stream's events on the side, without changing a byte: usage, the provider's end marker, and the hub
    * chunks to count what was delivered; throws an UpstreamError on an in-band error or a malformed event.
    */
-  observe(request: RelayRequest, target: ChannelTarget): NativeToHubStream;
+  observe(request: RelayRequest, target: ChannelTarget): NativeObserver;
   /**
    * A whole native answer's usage and generated text (for a local count when it reports none); throws an
    * UpstreamError when the 2xx body is an error (Gemini's JSON array stream ending with one).
    */
   readWhole(json: unknown, request: RelayRequest, target: ChannelTarget): { usage: Usage | undefined; text: string };
-  /** The one event a stream the upstream did not finish ends with, in the dialect's own shape. */
-  errorEvent(error: { status: number; code: string; message: string }): SseOut;
+  /**
+   * The one event a stream the upstream did not finish ends with, in the dialect's own shape; `observer` is the
+   * stream's, for dialects that number their events (a Responses `error` follows the last `sequence_number`).
+   */
+  errorEvent(error: { status: number; code: string; message: string }, observer?: NativeObserver): SseOut;
+}
+
+/** What a passthrough stream's observer reads besides usage and the end marker. */
+export interface NativeObserver extends NativeToHubStream {
+  /** The `sequence_number` of the last event relayed, in dialects that number their events (Responses). */
+  readonly lastSequenceNumber?: number;
 }
 
 /** The converters of one attempt's answer, native → hub (src/relay/dialects/types.ts `OutboundDialect`). */

@@ -14,7 +14,8 @@ import type { Endpoint, JsonBody, RelayRequest } from '../../relay/types.ts';
 import type { ClientIpResolver } from '../client-ip.ts';
 import { openAiError } from '../plugins/errors.ts';
 import { requestIdOf } from '../plugins/request-id.ts';
-import { checkInteger, readFormBody, readJsonBody } from '../relay-body.ts';
+import { checkInteger, readFormBody, readJsonBody, readJsonBodyAndText } from '../relay-body.ts';
+import { relayResponses } from '../responses-relay.ts';
 
 export interface OpenAiRoutesOptions {
   readonly authenticate: (request: Request, context: { path: string; clientIp: string | undefined }) => Promise<AuthResult>;
@@ -45,8 +46,11 @@ const endpoints: Record<string, EndpointSpec> = {
   '/v1/audio/transcriptions': { endpoint: 'audio-transcriptions', multipart: true, defaultModel: 'whisper-1', streams: false },
   '/v1/audio/translations': { endpoint: 'audio-translations', multipart: true, defaultModel: 'whisper-1', streams: false },
   '/v1/rerank': { endpoint: 'rerank', multipart: false, streams: false },
-  '/v1/responses': { endpoint: 'responses', multipart: false, streams: true },
 };
+
+/** Served by responses-relay.ts on every channel type; checked as the endpoints above. */
+const RESPONSES_PATH = '/v1/responses';
+const responsesSpec: EndpointSpec = { endpoint: 'responses', multipart: false, streams: true };
 
 /** Routes OpenAI has and the gateway does not serve: 501, as New API answers them (domain.md 2.3). */
 const notImplemented: readonly [method: string, path: string][] = [
@@ -175,6 +179,28 @@ export function openAiRoutes(options: OpenAiRoutesOptions) {
       { parse: 'none' },
     );
   }
+
+  app.post(
+    RESPONSES_PATH,
+    async ({ request, server }) => {
+      const clientIp = clientIpOf(server, request);
+      const auth = await options.authenticate(request, { path: RESPONSES_PATH, clientIp });
+      server?.timeout(request, 0);
+      const { body, text } = await readJsonBodyAndText(request, options.maxRequestBodyBytes);
+      const checked = jsonRelayRequest(responsesSpec, body);
+      checkModelAllowed(auth, checked.requestedModel);
+      const requestId = requestIdOf(request) ?? Bun.randomUUIDv7();
+      try {
+        // `previous_response_id` and `prompt_cache_key` keep a conversation on its channel.
+        const caller = relayCallerOf(auth, { requestId, clientIp, affinityKey: affinityKeyOf(body, request.headers) });
+        return await relayResponses(options.pipeline, { body, text, model: checked.requestedModel, stream: checked.stream }, caller, request.signal);
+      } catch (error) {
+        if (error instanceof RelayFailure) return relayFailureResponse(error, requestId);
+        throw error;
+      }
+    },
+    { parse: 'none' },
+  );
 
   const modelObject = (id: string) => ({ id, object: 'model' as const, created: 0, owned_by: 'gateway' });
 

@@ -175,7 +175,7 @@ export async function openPassthroughStream(options: PassthroughStreamOptions): 
   /** The dialect's error event; `status` 0 for the gateway's own transport codes (timeouts, cuts). */
   const errorEvent = (status: number, code: string, message: string): Uint8Array => {
     const safe = cutToBytes(redact(message, [target.key]), MESSAGE_LIMIT_BYTES);
-    return encoder.encode(encodeSseEvent(native.errorEvent({ status, code, message: safe })));
+    return encoder.encode(encodeSseEvent(native.errorEvent({ status, code, message: safe }, observer)));
   };
 
   const body = new ReadableStream<Uint8Array>(

@@ -5,7 +5,8 @@
  * (openai-body.ts: model, reasoning parameters), is converted to a Responses request by the Responses outbound
  * dialect and sent to the channel's Responses URL; the answer, whole or streamed, comes back through the adapter's
  * `translate` hook as a hub `chat.completion` or chunks (architecture.md decision 1), as an Anthropic or Gemini
- * channel's does. Other endpoints of such a channel (a Responses client's `/v1/responses` included) are untouched.
+ * channel's does. A Responses client's own request goes to such a channel raw (responses-native.ts), and its other
+ * endpoints are untouched.
  */
 import { createResponsesOutbound } from '../dialects/responses/outbound.ts';
 import type { OutboundContext } from '../dialects/types.ts';

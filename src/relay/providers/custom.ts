@@ -6,6 +6,7 @@
  * are converted for it (chat-over-responses.ts).
  */
 import { endpointNotSupported, UpstreamError } from '../errors.ts';
+import { CHAT_API_SETTING } from './chat-over-responses.ts';
 import type { ChannelTarget, Endpoint } from '../types.ts';
 import { allEndpoints, createOpenAIAdapter, settingText } from './openai.ts';
 import { encodePathValue } from './openai-url.ts';
@@ -52,4 +53,9 @@ export const customAdapter = createOpenAIAdapter({
   // With `chat_api: responses` the channel's one URL is the upstream's Responses endpoint, and it serves chat
   // completions (converted) whether its `endpoint` setting says chat-completions or responses.
   chatAsResponsesUrl: (target, model) => customUrl(customEndpoint(target) === 'responses' ? 'responses' : 'chat-completions', target, model),
+  // Responses clients go raw to that URL too, and to a channel whose `endpoint` setting is `responses`.
+  speaksResponses: (target) => {
+    const served = customEndpoint(target);
+    return served === 'responses' || (served === 'chat-completions' && target.settings[CHAT_API_SETTING] === 'responses');
+  },
 });

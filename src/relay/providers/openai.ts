@@ -4,13 +4,14 @@
  * API reference: https://platform.openai.com/docs/api-reference
  */
 import type { UpstreamError } from '../errors.ts';
-import type { ChannelTarget, Endpoint, HubTranslation, JsonBody, ProviderAdapter, RelayRequest, UpstreamRequest } from '../types.ts';
-import { chatAsResponsesBody, responsesTranslation, sendsChatAsResponses } from './chat-over-responses.ts';
+import type { ChannelTarget, Endpoint, HubTranslation, JsonBody, NativeCapability, NativeRequest, ProviderAdapter, RelayRequest, UpstreamRequest } from '../types.ts';
+import { CHAT_API_SETTING, chatAsResponsesBody, responsesTranslation, sendsChatAsResponses } from './chat-over-responses.ts';
 import { buildFormBody, buildJsonBody } from './openai-body.ts';
 import { type ParseErrorContext, parseOpenAIError } from './openai-error.ts';
 import { openaiUrl } from './openai-url.ts';
 import { readOpenAIUsage } from './openai-usage.ts';
 import { parseReasoningSuffix } from './reasoning-suffix.ts';
+import { createResponsesNative } from './responses-native.ts';
 
 /** Every endpoint the relay serves. */
 export const allEndpoints: readonly Endpoint[] = [
@@ -30,6 +31,8 @@ export const allEndpoints: readonly Endpoint[] = [
 /** An OpenAI-family adapter; `parseError` also takes the attempt's context (the channel key to redact). */
 export interface OpenAIFamilyAdapter extends ProviderAdapter {
   parseError(status: number, headers: Headers, bodyText: string, context?: ParseErrorContext): UpstreamError;
+  /** Responses clients' own requests, for the channels whose upstream speaks the Responses API (responses-native.ts). */
+  readonly native: NativeCapability;
 }
 
 export interface OpenAIAdapterOptions {
@@ -51,24 +54,51 @@ export interface OpenAIAdapterOptions {
   readonly upstreamModel?: (model: string, target: ChannelTarget) => string;
   /** A provider's own parameter fixes, applied to the JSON body after the common ones. */
   readonly adjustBody?: (body: JsonBody, endpoint: Endpoint) => JsonBody;
+  /**
+   * Whether the channel's upstream takes a Responses client's request raw; default: when the adapter lists the
+   * `responses` endpoint or the channel's `chat_api` setting is `responses`.
+   */
+  readonly speaksResponses?: (target: ChannelTarget) => boolean;
 }
 
 export function createOpenAIAdapter(options: OpenAIAdapterOptions): OpenAIFamilyAdapter {
   const endpoints: ReadonlySet<Endpoint> = new Set(options.endpoints);
+  const upstreamModelOf = (target: ChannelTarget) => {
+    const suffix = parseReasoningSuffix(target.upstreamModel);
+    return { suffix, model: options.upstreamModel?.(suffix.model, target) ?? suffix.model };
+  };
+  const headersFor = (request: RelayRequest, target: ChannelTarget): Record<string, string> => ({
+    ...(options.providerHeaders?.(target) ?? {}),
+    ...(options.authHeaders?.(target) ?? bearerAuthorization(target)),
+    Accept: acceptFor(request),
+  });
+  /** The channel's Responses URL: a `chat_api: responses` channel's own (a custom channel's one URL), else the endpoint's. */
+  const responsesUrl = (target: ChannelTarget, model: string): string =>
+    (target.settings[CHAT_API_SETTING] === 'responses' ? options.chatAsResponsesUrl?.(target, model) : undefined) ??
+    options.url?.('responses', target, model) ??
+    openaiUrl(target.baseUrl, 'responses');
+
+  /** A Responses client's body as the upstream gets it: the client's text when neither model nor effort changes. */
+  const nativeResponsesRequest = (request: RelayRequest, native: NativeRequest, target: ChannelTarget): UpstreamRequest => {
+    const { suffix, model } = upstreamModelOf(target);
+    const headers = { ...headersFor(request, target), 'Content-Type': 'application/json' };
+    const url = responsesUrl(target, model);
+    if (native.body.model === model && suffix.effort === undefined && options.adjustBody === undefined) {
+      return { url, method: 'POST', headers, body: native.text };
+    }
+    let body = buildJsonBody({ endpoint: 'responses', stream: request.stream, body: native.body, model, familyModel: suffix.model, effort: suffix.effort, streamUsage: options.streamUsage });
+    if (options.adjustBody !== undefined) body = options.adjustBody(body, 'responses');
+    return { url, method: 'POST', headers, body: JSON.stringify(body) };
+  };
+
   return {
     endpoints,
     streamUsage: options.streamUsage,
     buildRequest(request: RelayRequest, target: ChannelTarget): UpstreamRequest {
-      const suffix = parseReasoningSuffix(target.upstreamModel);
-      const model = options.upstreamModel?.(suffix.model, target) ?? suffix.model;
+      const { suffix, model } = upstreamModelOf(target);
       const asResponses = sendsChatAsResponses(request, target);
-      const endpoint = asResponses ? 'responses' : request.endpoint;
-      const url = (asResponses ? options.chatAsResponsesUrl?.(target, model) : undefined) ?? options.url?.(endpoint, target, model) ?? openaiUrl(target.baseUrl, endpoint);
-      const headers: Record<string, string> = {
-        ...(options.providerHeaders?.(target) ?? {}),
-        ...(options.authHeaders?.(target) ?? bearerAuthorization(target)),
-        Accept: acceptFor(request),
-      };
+      const url = asResponses ? responsesUrl(target, model) : (options.url?.(request.endpoint, target, model) ?? openaiUrl(target.baseUrl, request.endpoint));
+      const headers = headersFor(request, target);
       if (request.body instanceof FormData) {
         // No Content-Type: fetch writes the multipart boundary itself.
         return { url, method: 'POST', headers, body: buildFormBody(request.body, model) };
@@ -93,6 +123,10 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions): OpenAIFamily
     translate(request: RelayRequest, target: ChannelTarget): HubTranslation | undefined {
       return sendsChatAsResponses(request, target) ? responsesTranslation(request, target) : undefined;
     },
+    native: createResponsesNative({
+      accepts: (target) => options.speaksResponses?.(target) ?? (endpoints.has('responses') || target.settings[CHAT_API_SETTING] === 'responses'),
+      buildRequest: nativeResponsesRequest,
+    }),
   };
 }
 
