@@ -29,7 +29,7 @@ import type { Router } from './router.ts';
 import { openPassthroughStream } from './passthrough/stream.ts';
 import { answerPassthroughWhole } from './passthrough/whole.ts';
 import { openRelayStream, type StreamEnd } from './stream/relay-stream.ts';
-import type { ChannelTarget, NativeCapability, NativeRequest, ProviderAdapter, RelayRequest, Usage } from './types.ts';
+import type { ChannelTarget, JsonBody, NativeCapability, NativeRequest, ProviderAdapter, RelayRequest, Usage } from './types.ts';
 import { answerWhole } from './whole-answer.ts';
 
 /** Error bodies from upstreams are read up to this size (then redacted and cut by the adapter). */
@@ -52,6 +52,8 @@ export interface PipelineDeps {
   readonly onOutcome: OutcomeSink;
   /** Fetches image URLs for channels that take images inline (the adapter's `inlineImages`). */
   readonly images: ImageInliner;
+  /** The most output tokens a model may be asked for, when the price list knows it (`--max-output-tokens`). */
+  readonly outputLimit?: (model: string) => number | undefined;
 }
 
 /** What the pipeline answers: the client's Response, and whether it already is in the client's own dialect. */
@@ -154,7 +156,7 @@ export function createPipeline(deps: PipelineDeps) {
     const upstream =
       passthrough !== undefined
         ? passthrough.capability.buildRequest(request, passthrough.native, target)
-        : adapter.buildRequest(await deps.images.prepare(request, adapter, target, { signal, remainingMs }), target);
+        : adapter.buildRequest(await deps.images.prepare(convertedOutputLimit(request, adapter, target), adapter, target, { signal, remainingMs }), target);
     const response = await deps.dispatcher.dispatch(upstream, {
       allowPrivate: target.allowPrivate,
       signal,
@@ -164,6 +166,28 @@ export function createPipeline(deps: PipelineDeps) {
     const text = await readBodyText(response.body, ERROR_BODY_BYTES);
     throw adapter.parseError(response.status, response.headers, text, { secrets: [target.key], now: deps.now() });
   }
+
+  /**
+   * A request converted between dialects (Claude Code's `max_tokens: 32000` on a DeepSeek or gpt-4o-mini channel,
+   * an OpenAI client on a Claude channel) asks for as many output tokens as the client's own model takes: the
+   * limit is brought down to the channel's model's maximum when the price list knows it, instead of the
+   * upstream's 400. A request in the channel's own dialect is left as sent.
+   */
+  const convertedOutputLimit = (request: RelayRequest, adapter: ProviderAdapter, target: ChannelTarget): RelayRequest => {
+    if (request.body instanceof FormData || deps.outputLimit === undefined) return request;
+    if (request.native === undefined && adapter.translate?.(request, target) === undefined) return request;
+    const limit = deps.outputLimit(target.upstreamModel);
+    if (limit === undefined) return request;
+    let body: JsonBody | undefined;
+    for (const field of ['max_tokens', 'max_completion_tokens'] as const) {
+      const value = request.body[field];
+      if (typeof value === 'number' && value > limit) {
+        body ??= { ...request.body };
+        body[field] = limit;
+      }
+    }
+    return body === undefined ? request : { ...request, body };
+  };
 
   return {
     async relay(request: RelayRequest, caller: RelayCaller, signal: AbortSignal): Promise<RelayAnswer> {

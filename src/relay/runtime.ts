@@ -115,6 +115,7 @@ export async function createRelayRuntime(deps: Deps, options: RelayRuntimeOption
     now,
     billing,
     onOutcome,
+    outputLimit: (model) => prices.priceFor(model)?.maxOutputTokens,
     images: createImageInliner({
       dispatcher,
       maxDownloadBytes: deps.config.maxFileDownloadMb * mebibyte,
