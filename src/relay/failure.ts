@@ -77,7 +77,9 @@ export function failureFor(
     // looking at its own key, so the operator's problem is reported as an unavailable upstream.
     return new RelayFailure(503, 'upstream_credentials_rejected', 'the upstream rejected the credentials of every channel tried; the operator has to fix the channel keys (see the gateway log)');
   }
-  return new RelayFailure(error.status, error.code, error.message);
+  // The upstream's Retry-After is the client's best hint too (the channel is skipped until it passes).
+  const retryAfterSeconds = error.retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(error.retryAfterMs / 1000));
+  return new RelayFailure(error.status, error.code, error.message, retryAfterSeconds);
 }
 
 /** A failure rendered by the route in OpenAI's error shape with the upstream's status. */

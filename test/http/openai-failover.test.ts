@@ -186,6 +186,8 @@ describe('failover before the first byte', () => {
     await harness.addChannel({ name: 'ra-only', models: ['fo-ra-only'], modelMapping: { 'fo-ra-only': 'mock/rate-limited' } });
     const first = await chat('fo-ra-only');
     expect(first.status).toBe(429);
+    // The upstream's Retry-After is passed on with its 429.
+    expect(Number(first.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     const second = await chat('fo-ra-only');
     expect(second.status).toBe(503);
     expect(Number(second.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
