@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { type LoadedConfig, loadConfig } from '../src/config/load.ts';
 import type { OptionKey } from '../src/config/schema.ts';
 import { createDeps, type Deps, type DepsOptions } from '../src/deps.ts';
+import { auditedDeps } from './audit-trail.ts';
 
 /** Flags every command accepts (declared on the root program) and the option each one sets. */
 export const globalFlags = {
@@ -46,7 +47,10 @@ export function announceRootPassword(deps: Deps): void {
   );
 }
 
-/** Runs `fn` with the opened services and always closes the store. */
+/**
+ * Runs `fn` with the opened services and always closes the store. Channel, user and API-key changes made
+ * through them are written to the audit log as `cli` (./audit-trail.ts).
+ */
 export async function withDeps<T>(
   command: Command,
   fn: (deps: Deps) => Promise<T>,
@@ -55,7 +59,7 @@ export async function withDeps<T>(
   const deps = await createDeps(configFor(command, options.extraFlags), options);
   announceRootPassword(deps);
   try {
-    return await fn(deps);
+    return await fn(auditedDeps(deps));
   } finally {
     await deps.close();
   }

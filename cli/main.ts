@@ -6,6 +6,7 @@
  */
 import { Command, Option } from 'commander';
 import { versionLine } from '../src/version.ts';
+import { registerAuditCommand } from './commands/audit.ts';
 import { registerChannelCommands } from './commands/channel/index.ts';
 import { registerConfigCommand } from './commands/config.ts';
 import { registerGroupCommands } from './commands/group/index.ts';
@@ -19,6 +20,7 @@ import { registerRedeemCommands } from './commands/redeem/index.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerSettingCommands } from './commands/setting/index.ts';
 import { registerTokenCommands } from './commands/token/index.ts';
+import { registerTuiCommand } from './commands/tui.ts';
 import { registerUsageCommand } from './commands/usage.ts';
 import { registerUserCommands } from './commands/user/index.ts';
 import { exitCodes, reportError } from './output.ts';
@@ -52,6 +54,8 @@ export function buildProgram(): Command {
   registerLedgerCommands(program);
   registerLogsCommand(program);
   registerUsageCommand(program);
+  registerAuditCommand(program);
+  registerTuiCommand(program);
 
   // Every subcommand reports usage errors through the same exit code.
   const override = (command: Command): void => {

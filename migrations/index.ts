@@ -2,9 +2,11 @@
 import sqlite0 from './sqlite/0000_init.sql' with { type: 'text' };
 import sqlite1 from './sqlite/0001_log_type_index.sql' with { type: 'text' };
 import sqlite2 from './sqlite/0002_admin_api.sql' with { type: 'text' };
+import sqlite3 from './sqlite/0003_two_factor.sql' with { type: 'text' };
 import postgres0 from './postgres/0000_init.sql' with { type: 'text' };
 import postgres1 from './postgres/0001_log_type_index.sql' with { type: 'text' };
 import postgres2 from './postgres/0002_admin_api.sql' with { type: 'text' };
+import postgres3 from './postgres/0003_two_factor.sql' with { type: 'text' };
 
 export interface EmbeddedMigration {
   readonly tag: string;
@@ -15,10 +17,12 @@ export const sqliteMigrations: readonly EmbeddedMigration[] = [
   { tag: '0000_init', sql: sqlite0 },
   { tag: '0001_log_type_index', sql: sqlite1 },
   { tag: '0002_admin_api', sql: sqlite2 },
+  { tag: '0003_two_factor', sql: sqlite3 },
 ];
 
 export const postgresMigrations: readonly EmbeddedMigration[] = [
   { tag: '0000_init', sql: postgres0 },
   { tag: '0001_log_type_index', sql: postgres1 },
   { tag: '0002_admin_api', sql: postgres2 },
+  { tag: '0003_two_factor', sql: postgres3 },
 ];

@@ -82,7 +82,8 @@ function sleep(ms: number): { promise: Promise<void>; cancel(): void } {
 export async function startServer(deps: Deps, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   const { config } = deps;
   // First: a session secret that does not match the database stops the start before anything runs.
-  const admin = await createAdminRuntime(deps, { logger });
+  // Channel tests and model lists from /api go through the relay's outbound client (tests inject theirs).
+  const admin = await createAdminRuntime(deps, { logger, dispatcher: options.relay?.dispatcher });
   const lifecycle = createLifecycle();
   const channels = createChannelSnapshot(deps.channels, logger, deps.clock.now);
   // WAL checkpoints (and their fsyncs) run on a worker thread, not inside a request's COMMIT.

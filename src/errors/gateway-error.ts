@@ -12,6 +12,10 @@ export const errorStatus = {
   model_not_priced: 403,
   conflict: 409,
   unauthorized: 401,
+  /** The password was right; the account has two-factor sign-in on and no code came with it. */
+  second_factor_required: 401,
+  /** The password was right; the 2FA code or recovery code was wrong or already used. */
+  invalid_second_factor: 401,
   forbidden: 403,
   quota_exhausted: 429,
   insufficient_quota: 403,

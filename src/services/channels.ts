@@ -3,9 +3,9 @@
  * abilities (the group × model routing index) and bumps the `channels` revision in the same transaction, so
  * a running daemon never routes on half a change. Provider keys are encrypted at rest, bound to their row
  * (`channel_keys:<channel id>:<position>`), and only their last four characters ever leave this service,
- * except through `decryptKeys`, which is for the relay.
+ * except through `decryptKeys`, which is for the relay (root's password-checked reveal is ./channel-keys.ts).
  */
-import type { Db } from '../db/client.ts';
+import type { Db, Store } from '../db/client.ts';
 import {
   type ChannelChanges,
   type ChannelKeyRow,
@@ -17,11 +17,13 @@ import {
   isUniqueViolation,
   listChannelKeys,
   listChannelRows,
+  pageChannelRows,
   replaceAbilities,
   replaceChannelKeys,
   updateChannel,
 } from '../db/repos/channels.ts';
 import { bumpRevision } from '../db/repos/revisions.ts';
+import type { PageWindow } from '../db/repos/search.ts';
 import { conflict, invalidArgument, notFound } from '../errors/gateway-error.ts';
 import { type ChannelSettingValue, looksLikeKey } from './channel-settings.ts';
 import { type ChannelKind, channelTypes, isChannelKind } from './channel-types.ts';
@@ -92,6 +94,11 @@ export interface ChannelFilter {
   model?: string;
 }
 
+export interface ChannelSearch extends ChannelFilter {
+  /** Literal text in the name, tag, remark, base URL or models (wildcards have no meaning). */
+  search?: string;
+}
+
 export interface ChannelKeyView {
   /** 0-based; `decryptKeys(id)[position]` is this key. */
   position: number;
@@ -132,6 +139,8 @@ export interface ChannelView {
 export interface ChannelService {
   add(input: ChannelInput): Promise<ChannelView>;
   list(filter?: ChannelFilter): Promise<ChannelView[]>;
+  /** One page of channels, by id, with the total that match. */
+  page(search: ChannelSearch, window: PageWindow): Promise<{ channels: ChannelView[]; total: number }>;
   /** `ref` is an id (all digits) or a name. */
   get(ref: string): Promise<ChannelView>;
   update(ref: string, patch: ChannelPatch): Promise<ChannelView>;
@@ -191,7 +200,8 @@ function isoTime(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
-function toView(row: ChannelRow, keys: readonly ChannelKeyRow[]): ChannelView {
+/** The view of a channel row; `keys` may hold other channels' keys too (only this one's are used). */
+export function toChannelView(row: ChannelRow, keys: readonly ChannelKeyRow[]): ChannelView {
   return {
     id: row.id,
     name: row.name,
@@ -223,6 +233,21 @@ function toView(row: ChannelRow, keys: readonly ChannelKeyRow[]): ChannelView {
   };
 }
 
+/** The repository filter for the operator's filter text (`--status auto-disabled` …). */
+function rowFilter(filter: ChannelFilter) {
+  const status = filter.status?.trim().toLowerCase();
+  if (status !== undefined && !channelStatuses.includes(status as ChannelStatus)) {
+    throw invalidArgument('--status', `--status must be one of ${channelStatuses.join(', ')} (got "${filter.status}")`);
+  }
+  return {
+    type: filter.type === undefined ? undefined : normalizeKind(filter.type),
+    status: status === undefined ? undefined : STATUS_CODES[status as ChannelStatus],
+    tag: filter.tag?.trim(),
+    group: filter.group?.trim(),
+    model: filter.model?.trim(),
+  };
+}
+
 function missingChannel(ref: string): Error {
   const what = /^\d+$/.test(ref.trim()) ? `with id ${ref.trim()}` : `named "${ref.trim()}"`;
   return notFound(`no channel ${what}; list channels with: gateway channel list`);
@@ -232,21 +257,42 @@ function duplicateName(name: string): Error {
   return conflict('--name', `a channel named "${name}" already exists; choose another --name, or change it with: gateway channel update "${name}" …`);
 }
 
+/** The channel a reference names (an id, all digits, or a name); not_found otherwise. */
+export async function findChannelRow(store: Store, db: Db, ref: string): Promise<ChannelRow> {
+  const trimmed = ref.trim();
+  const id = /^\d+$/.test(trimmed) ? Number(trimmed) : undefined;
+  const row =
+    id === undefined
+      ? await findChannelByName(store, db, trimmed)
+      : Number.isSafeInteger(id)
+        ? await findChannelById(store, db, id)
+        : undefined;
+  if (row === undefined) throw missingChannel(ref);
+  return row;
+}
+
+/**
+ * The tail of every save, inside its transaction: rewrites the channel's abilities (the routing index rows
+ * carry status, priority, weight and tag) and bumps the `channels` revision, so a running daemon reloads.
+ */
+export async function finishChannelSave(store: Store, db: Db, row: ChannelRow, now: number): Promise<ChannelView> {
+  const groups = parseStringArray(row.groups);
+  const models = parseStringArray(row.models);
+  const enabled = row.status === STATUS_CODES.enabled;
+  await replaceAbilities(
+    store,
+    db,
+    row.id,
+    groups.flatMap((group) => models.map((model) => ({ group, model, enabled, priority: row.priority, weight: row.weight, tag: row.tag }))),
+  );
+  await bumpRevision(store, db, 'channels', now);
+  return toChannelView(row, await listChannelKeys(store, db, [row.id]));
+}
+
 export function createChannelService(context: ServiceContext): ChannelService {
   const { store, cipher, clock } = context;
 
-  async function find(db: Db, ref: string): Promise<ChannelRow> {
-    const trimmed = ref.trim();
-    const id = /^\d+$/.test(trimmed) ? Number(trimmed) : undefined;
-    const row =
-      id === undefined
-        ? await findChannelByName(store, db, trimmed)
-        : Number.isSafeInteger(id)
-          ? await findChannelById(store, db, id)
-          : undefined;
-    if (row === undefined) throw missingChannel(ref);
-    return row;
-  }
+  const find = (db: Db, ref: string): Promise<ChannelRow> => findChannelRow(store, db, ref);
 
   async function writeKeys(db: Db, channelId: number, keys: readonly string[], now: number): Promise<void> {
     await replaceChannelKeys(
@@ -263,20 +309,7 @@ export function createChannelService(context: ServiceContext): ChannelService {
     );
   }
 
-  /** Rewrites abilities and bumps the revision: the tail of every save, inside its transaction. */
-  async function finishSave(db: Db, row: ChannelRow, now: number): Promise<ChannelView> {
-    const groups = parseStringArray(row.groups);
-    const models = parseStringArray(row.models);
-    const enabled = row.status === STATUS_CODES.enabled;
-    await replaceAbilities(
-      store,
-      db,
-      row.id,
-      groups.flatMap((group) => models.map((model) => ({ group, model, enabled, priority: row.priority, weight: row.weight, tag: row.tag }))),
-    );
-    await bumpRevision(store, db, 'channels', now);
-    return toView(row, await listChannelKeys(store, db, [row.id]));
-  }
+  const finishSave = (db: Db, row: ChannelRow, now: number): Promise<ChannelView> => finishChannelSave(store, db, row, now);
 
   /** Runs a save; a unique-name race lost to another process surfaces as the same conflict as the pre-check. */
   async function save(name: string | undefined, fn: (db: Db) => Promise<ChannelView>): Promise<ChannelView> {
@@ -322,24 +355,20 @@ export function createChannelService(context: ServiceContext): ChannelService {
     },
 
     async list(filter = {}) {
-      const status = filter.status?.trim().toLowerCase();
-      if (status !== undefined && !channelStatuses.includes(status as ChannelStatus)) {
-        throw invalidArgument('--status', `--status must be one of ${channelStatuses.join(', ')} (got "${filter.status}")`);
-      }
-      const rows = await listChannelRows(store, store.db, {
-        type: filter.type === undefined ? undefined : normalizeKind(filter.type),
-        status: status === undefined ? undefined : STATUS_CODES[status as ChannelStatus],
-        tag: filter.tag?.trim(),
-        group: filter.group?.trim(),
-        model: filter.model?.trim(),
-      });
+      const rows = await listChannelRows(store, store.db, rowFilter(filter));
       const keys = await listChannelKeys(store, store.db, rows.map((row) => row.id));
-      return rows.map((row) => toView(row, keys));
+      return rows.map((row) => toChannelView(row, keys));
+    },
+
+    async page(search, window) {
+      const { rows, total } = await pageChannelRows(store, store.db, { ...rowFilter(search), search: search.search }, window);
+      const keys = await listChannelKeys(store, store.db, rows.map((row) => row.id));
+      return { channels: rows.map((row) => toChannelView(row, keys)), total };
     },
 
     async get(ref) {
       const row = await find(store.db, ref);
-      return toView(row, await listChannelKeys(store, store.db, [row.id]));
+      return toChannelView(row, await listChannelKeys(store, store.db, [row.id]));
     },
 
     async update(ref, patch) {
@@ -400,7 +429,7 @@ export function createChannelService(context: ServiceContext): ChannelService {
       const now = clock.now();
       return save(undefined, async (db) => {
         const current = await find(db, ref);
-        const view = toView(current, await listChannelKeys(store, db, [current.id]));
+        const view = toChannelView(current, await listChannelKeys(store, db, [current.id]));
         await deleteChannel(store, db, current.id);
         await bumpRevision(store, db, 'channels', now);
         return view;

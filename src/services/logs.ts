@@ -23,6 +23,7 @@ import {
   selectLogRowsAfterId,
   selectTokenIdsByName,
   selectUserIdsByName,
+  sumLogMinutes,
 } from '../db/repos/logs.ts';
 import { addChannelUsage, addUsageDeltas, type ChannelUsageDelta, type UsageDelta } from '../db/repos/usage.ts';
 import { invalidArgument, notFound } from '../errors/gateway-error.ts';
@@ -362,7 +363,7 @@ export interface LogFilter {
 export interface LogView {
   id: number;
   createdAt: string;
-  type: 'consume' | 'error';
+  type: LogTypeName;
   requestId: string | null;
   userId: number | null;
   username: string | null;
@@ -402,7 +403,7 @@ export function toLogView(row: LogRow): LogView {
   return {
     id: Number(row.id),
     createdAt: new Date(Number(row.createdAt)).toISOString(),
-    type: row.type === LOG_TYPE_ERROR ? 'error' : 'consume',
+    type: logTypeName(row.type),
     requestId: row.requestId,
     userId: row.userId,
     username: row.username,
@@ -436,7 +437,7 @@ const DIGITS = /^\d{1,15}$/;
  * Turns a reference into ids: digits are an id (removed users, keys and channels keep theirs in the log),
  * anything else a name, which must exist.
  */
-async function resolveRef(
+export async function resolveRef(
   ref: string | number,
   reference: { field: string; noun: string; listCommand: string },
   lookup: (name: string) => Promise<number[]>,
@@ -533,6 +534,61 @@ export async function readLogsAfter(store: Store, filter: LogFilter, afterId: nu
   };
 }
 
+/** Requests that ended in one minute: `minute` is its start in epoch ms; cost in micro-USD. */
+export interface MinuteActivity {
+  minute: number;
+  requests: number;
+  errors: number;
+  tokens: number;
+  cost: number;
+}
+
+export interface ActivityReader {
+  /** Per-minute sums of the request log since `since` (epoch ms), oldest first, minutes without requests left out. */
+  read(since: number): Promise<MinuteActivity[]>;
+}
+
+const MINUTE_MS = 60_000;
+
+/**
+ * Per-minute request activity, kept up to date cheaply for a live view: the first read sums the window once
+ * (the created_at index), every later read sums only the rows written since (a primary-key range) and adds them
+ * to the minutes it already has. Minutes that fall out of the window are forgotten; a wider window than before
+ * is read again in full.
+ */
+export function createActivityReader(store: Store): ActivityReader {
+  const minutes = new Map<number, MinuteActivity>();
+  let readSince: number | undefined;
+  let lastId = 0;
+  const add = (sums: readonly { minute: number; requests: number; errors: number; tokens: number; cost: number }[]): void => {
+    for (const sum of sums) {
+      const start = sum.minute * MINUTE_MS;
+      const current = minutes.get(start) ?? { minute: start, requests: 0, errors: 0, tokens: 0, cost: 0 };
+      current.requests += sum.requests;
+      current.errors += sum.errors;
+      current.tokens += sum.tokens;
+      current.cost += sum.cost;
+      minutes.set(start, current);
+    }
+  };
+  return {
+    async read(since) {
+      const windowStart = Math.floor(since / MINUTE_MS) * MINUTE_MS;
+      const throughId = await selectLatestLogId(store);
+      if (readSince === undefined || windowStart < readSince) {
+        minutes.clear();
+        add(await sumLogMinutes(store, { since: windowStart, throughId }));
+        readSince = windowStart;
+      } else if (throughId > lastId) {
+        add(await sumLogMinutes(store, { since: windowStart, afterId: lastId, throughId }));
+      }
+      lastId = throughId;
+      for (const minute of minutes.keys()) if (minute < windowStart) minutes.delete(minute);
+      return [...minutes.values()].sort((left, right) => left.minute - right.minute).map((entry) => ({ ...entry }));
+    },
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Retention
 
@@ -612,4 +668,16 @@ export function createLogRetention(options: { store: Store; clock: Clock; logger
     },
     runOnce,
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Log types by name
+
+/** New API's log types, by the names the admin API uses. */
+export const LOG_TYPE_NAMES = { 1: 'topup', 2: 'consume', 3: 'manage', 4: 'system', 5: 'error', 6: 'refund', 7: 'login' } as const;
+export type LogTypeName = (typeof LOG_TYPE_NAMES)[keyof typeof LOG_TYPE_NAMES] | 'unknown';
+export const logTypeNames = Object.values(LOG_TYPE_NAMES);
+
+export function logTypeName(type: number): LogTypeName {
+  return (LOG_TYPE_NAMES as Record<number, LogTypeName>)[type] ?? 'unknown';
 }

@@ -23,6 +23,7 @@ import {
   upsertPrice,
 } from '../db/repos/prices.ts';
 import { writeWithRevision } from '../db/repos/revisions.ts';
+import type { PageWindow } from '../db/repos/search.ts';
 import { getSystemInfo } from '../db/repos/system-info.ts';
 import { invalidArgument, notFound } from '../errors/gateway-error.ts';
 import type { ServiceContext } from './context.ts';
@@ -119,6 +120,8 @@ export interface PriceImportResult {
 export interface PriceService {
   /** Every stored price, ordered by model name. */
   list(): Promise<PriceView[]>;
+  /** One page of prices by model name, those whose name contains `search` (literally, ignoring case), and how many match. */
+  page(filter: { search?: string }, window: PageWindow): Promise<{ prices: PriceView[]; total: number }>;
   /** The stored price of exactly this name (a `prefix*` pattern included). */
   get(model: string): Promise<PriceView>;
   /** The stored price that bills a requested model name (the PriceBook lookup), if any. */
@@ -459,6 +462,13 @@ export function createPriceService(context: ServiceContext): PriceService {
   return {
     async list() {
       return (await listPrices(store, store.db)).map(toPriceView);
+    },
+
+    async page(filter, window) {
+      // The price list is hundreds of rows, not millions: read it whole and match here, literally.
+      const search = filter.search?.toLowerCase() ?? '';
+      const rows = (await listPrices(store, store.db)).filter((row) => row.model.toLowerCase().includes(search));
+      return { prices: rows.slice(window.offset, window.offset + window.limit).map(toPriceView), total: rows.length };
     },
 
     async get(rawModel) {

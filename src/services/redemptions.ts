@@ -11,6 +11,7 @@
  * References (`REF`) are a code's id, its 8-character display prefix (with or without the trailing "…"), or
  * the full code. Names are labels for a batch and are not unique, so they are not references.
  */
+import type { Clock } from '../clock.ts';
 import type { Db } from '../db/client.ts';
 import {
   claimRedemption,
@@ -20,17 +21,20 @@ import {
   findRedemptionById,
   insertRedemptions,
   listRedemptions,
+  pageRedemptions,
   REDEMPTION_STATUS,
   type RedemptionFilter,
   type RedemptionRow,
 } from '../db/repos/redemptions.ts';
 import { bumpRevision } from '../db/repos/revisions.ts';
+import type { PageWindow } from '../db/repos/search.ts';
 import { creditUser } from '../db/repos/users.ts';
-import { conflict, GatewayError, invalidArgument, notFound } from '../errors/gateway-error.ts';
+import { conflict, GatewayError, invalidArgument, isGatewayError, notFound } from '../errors/gateway-error.ts';
 import { generateRedemptionCode, hashPresentedCode, REDEMPTION_PREFIX_LENGTH } from '../security/redemption-codes.ts';
 import type { ServiceContext } from './context.ts';
 import { isoOrNull, parseExpiry } from './duration.ts';
 import { formatUsd } from './money.ts';
+import { createSignInLimiter, type SignInLimits } from './sign-in-limiter.ts';
 import { parseCredit, requireUser, toUserView, type UserView } from './users.ts';
 
 export type RedemptionStatus = 'unused' | 'disabled' | 'used' | 'expired';
@@ -76,17 +80,58 @@ export interface RedeemResult {
   amountUsd: string;
 }
 
+/**
+ * Guessing codes through the API (reliability.md G3): failed redemptions are counted per user and per client
+ * address, and past the limit further tries are refused (429 with Retry-After) before any code is looked at.
+ */
+export interface RedeemLimiter {
+  check(userId: number, address: string | undefined): void;
+  recordFailure(userId: number, address: string | undefined): void;
+}
+
+/** 10 failed codes per user or 50 per address in 15 minutes; a success does not clear the count. */
+export const DEFAULT_REDEEM_LIMITS: SignInLimits = { accountFailures: 10, addressFailures: 50, windowMs: 15 * 60_000 };
+
 export interface RedemptionService {
   create(input: CreateRedemptionsInput): Promise<CreatedRedemptions>;
   list(filter?: { status?: string }): Promise<RedemptionView[]>;
+  /** One page of codes, newest first, filtered by status and by a literal search in the batch name. */
+  page(filter: { status?: string; search?: string }, window: PageWindow): Promise<{ redemptions: RedemptionView[]; total: number }>;
   /** `ref`: an id, an 8-character prefix or the full code. */
   get(ref: string): Promise<RedemptionView>;
   /** An unused code can no longer be redeemed; disabling a disabled code changes nothing. */
   disable(ref: string): Promise<RedemptionView>;
   /** Deletes a code that was never redeemed (a used code stays as the record of its credit). */
   remove(ref: string): Promise<RedemptionView>;
-  /** Claims `code` for the user (id or username) and credits its amount, exactly once. */
-  redeem(userRef: string, code: string): Promise<RedeemResult>;
+  /**
+   * Claims `code` for the user (id or username) and credits its amount, exactly once. With a limiter, a user or
+   * address past its failure limit is refused first, and every refused code counts against both.
+   */
+  redeem(userRef: string, code: string, guard?: { limiter: RedeemLimiter; address: string | undefined }): Promise<RedeemResult>;
+}
+
+/** The failure counting of sign-in (src/services/sign-in-limiter.ts) with its own counters and message. */
+export function createRedeemLimiter(clock: Clock, limits: SignInLimits = DEFAULT_REDEEM_LIMITS): RedeemLimiter {
+  const counter = createSignInLimiter(clock, limits);
+  const account = (userId: number): string => `redeem:${userId}`;
+  return {
+    check(userId, address) {
+      try {
+        counter.check(account(userId), address);
+      } catch (error) {
+        if (!isGatewayError(error) || error.code !== 'rate_limited') throw error;
+        const wait = error.retryAfterSeconds ?? 60;
+        throw new GatewayError({
+          code: 'rate_limited',
+          retryAfterSeconds: wait,
+          message: `too many invalid redemption codes were tried; try again in ${Math.ceil(wait / 60)} minute(s), and check the code you were given`,
+        });
+      }
+    },
+    recordFailure(userId, address) {
+      counter.recordFailure(account(userId), address);
+    },
+  };
 }
 
 export const MAX_REDEMPTION_BATCH = 100;
@@ -225,6 +270,13 @@ export function createRedemptionService(context: ServiceContext): RedemptionServ
       return (await listRedemptions(store, query, now)).map((row) => toRedemptionView(row, now));
     },
 
+    async page(filter, window) {
+      const now = clock.now();
+      const status = filter.status === undefined ? undefined : parseStatus(filter.status);
+      const { rows, total } = await pageRedemptions(store, { status, search: filter.search }, now, window);
+      return { redemptions: rows.map((row) => toRedemptionView(row, now)), total };
+    },
+
     async get(ref) {
       return toRedemptionView(await resolve(store.db, ref), clock.now());
     },
@@ -248,31 +300,44 @@ export function createRedemptionService(context: ServiceContext): RedemptionServ
       throw conflict('REF', `redemption code ${shown(row)} was redeemed and stays as the record of that credit; it cannot be redeemed again`);
     },
 
-    async redeem(userRef, code) {
-      const hash = hashPresentedCode(code);
-      if (hash === undefined) throw invalidArgument('CODE', 'CODE must be the 32 letters and digits of a redemption code');
-      return store.transaction(async (db) => {
-        const now = clock.now();
-        const user = await requireUser(store, db, userRef, 'USER');
-        // The claim is the first write: concurrent redeemers of one code queue on its row, and the losers change
-        // nothing else. The `users` counter comes next (as in every user write), then the wallet row.
-        const claimed = await claimRedemption(store, db, { codeHash: hash, userId: user.id, now });
-        if (claimed === undefined) throw await refusal(db, hash, now);
-        await bumpRevision(store, db, 'users', now);
-        const amountUsd = formatUsd(claimed.amount);
-        const credited = await creditUser(store, db, {
-          userId: user.id,
-          amount: claimed.amount,
-          externalId: `redeem:${claimed.id}`,
-          note: `redemption code ${claimed.id}`,
-          logContent: `redeemed code ${claimed.codePrefix}… for $${amountUsd}`,
-          now,
-        });
-        if (credited === undefined) {
-          throw conflict('CODE', `redemption code ${shown(claimed)} could not be credited to "${user.username}"; the user was removed meanwhile or the code was credited before`);
-        }
-        return { redemption: toRedemptionView(claimed, now), user: toUserView(credited), amountUsd };
-      });
+    async redeem(userRef, code, guard) {
+      if (guard === undefined) return redeemOnce(userRef, code);
+      const user = await requireUser(store, store.db, userRef, 'USER');
+      guard.limiter.check(user.id, guard.address);
+      try {
+        return await redeemOnce(String(user.id), code);
+      } catch (error) {
+        // Unknown, used, disabled, expired and malformed codes all count; a database failure does not.
+        if (isGatewayError(error) && error.field === 'CODE') guard.limiter.recordFailure(user.id, guard.address);
+        throw error;
+      }
     },
   };
+
+  async function redeemOnce(userRef: string, code: string): Promise<RedeemResult> {
+    const hash = hashPresentedCode(code);
+    if (hash === undefined) throw invalidArgument('CODE', 'CODE must be the 32 letters and digits of a redemption code');
+    return store.transaction(async (db) => {
+      const now = clock.now();
+      const user = await requireUser(store, db, userRef, 'USER');
+      // The claim is the first write: concurrent redeemers of one code queue on its row, and the losers change
+      // nothing else. The `users` counter comes next (as in every user write), then the wallet row.
+      const claimed = await claimRedemption(store, db, { codeHash: hash, userId: user.id, now });
+      if (claimed === undefined) throw await refusal(db, hash, now);
+      await bumpRevision(store, db, 'users', now);
+      const amountUsd = formatUsd(claimed.amount);
+      const credited = await creditUser(store, db, {
+        userId: user.id,
+        amount: claimed.amount,
+        externalId: `redeem:${claimed.id}`,
+        note: `redemption code ${claimed.id}`,
+        logContent: `redeemed code ${claimed.codePrefix}… for $${amountUsd}`,
+        now,
+      });
+      if (credited === undefined) {
+        throw conflict('CODE', `redemption code ${shown(claimed)} could not be credited to "${user.username}"; the user was removed meanwhile or the code was credited before`);
+      }
+      return { redemption: toRedemptionView(claimed, now), user: toUserView(credited), amountUsd };
+    });
+  }
 }

@@ -5,9 +5,11 @@
  * the user row again: an expired or revoked sign-in, a removed or disabled user, or a changed `auth_version`
  * (password change, role change, ban) ends the sign-in at once.
  *
- * Extension point for a second factor (TOTP, issue 6): `signIn` checks the password; when the user has
- * `totp_enabled_at`, it will answer `second_factor_required` with a short-lived challenge instead of calling
- * `start`, and a second step verifies the code and then calls `start`.
+ * Second factor (./two-factor.ts): when the user has `totp_enabled_at`, a right password is not enough. The
+ * same request must carry `totpCode` or `recoveryCode`: none answers 401 `second_factor_required` (no guess was
+ * made, so it does not count on the limiter), a wrong or reused one answers 401 `invalid_second_factor` and
+ * counts as a failed sign-in for the account and the address. The password is checked first, so neither answer
+ * comes without it.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { findSession, deleteSession, insertSession, listUserSessions, pruneUserSessions, type SessionRow, touchSession } from '../db/repos/sessions.ts';
@@ -17,6 +19,7 @@ import { hashPassword, randomPassword, verifyPassword } from '../security/passwo
 import { type SessionSecret, signatureMatches, signValue } from '../security/session-secret.ts';
 import type { ServiceContext } from './context.ts';
 import { createSignInLimiter, type SignInLimiter } from './sign-in-limiter.ts';
+import { createTwoFactorService, type TwoFactorService } from './two-factor.ts';
 
 /** New API keeps a sign-in 30 days. */
 export const SESSION_LIFETIME_MS = 30 * 24 * 3_600_000;
@@ -41,6 +44,10 @@ export interface SignInInput {
   password: string;
   ip: string | undefined;
   userAgent: string | undefined;
+  /** The 6-digit code of an account with two-factor sign-in on. */
+  totpCode?: string;
+  /** Or one of its recovery codes (used up by this sign-in). */
+  recoveryCode?: string;
 }
 
 export interface SessionMeta {
@@ -81,6 +88,8 @@ export interface SessionServiceOptions {
   secret: SessionSecret;
   limiter?: SignInLimiter;
   lifetimeMs?: number;
+  /** Checks the second factor of accounts that have it on; default: one on the same context. */
+  twoFactor?: TwoFactorService;
 }
 
 function digest(text: string): string {
@@ -106,6 +115,7 @@ export function createSessionService(context: ServiceContext, options: SessionSe
   const { store, clock } = context;
   const limiter = options.limiter ?? createSignInLimiter(clock);
   const lifetimeMs = options.lifetimeMs ?? SESSION_LIFETIME_MS;
+  const twoFactor = options.twoFactor ?? createTwoFactorService(context);
   // Unknown users get a hash verified too, so the answer's timing does not tell which accounts exist.
   let dummyHash: Promise<string> | undefined;
 
@@ -139,6 +149,22 @@ export function createSessionService(context: ServiceContext, options: SessionSe
       }
       if (user.status !== USER_ENABLED) {
         throw new GatewayError({ code: 'forbidden', message: `account "${user.username}" is disabled; ask an administrator to enable it` });
+      }
+      const secondFactor = await twoFactor.verify(user, { totpCode: input.totpCode, recoveryCode: input.recoveryCode });
+      if (secondFactor === 'missing') {
+        throw new GatewayError({
+          code: 'second_factor_required',
+          field: 'totp_code',
+          message: 'this account has two-factor sign-in on: send the password again with totp_code (the 6-digit code from your authenticator app) or recovery_code',
+        });
+      }
+      if (secondFactor === 'invalid') {
+        limiter.recordFailure(username, input.ip);
+        throw new GatewayError({
+          code: 'invalid_second_factor',
+          field: input.totpCode !== undefined && input.totpCode.trim() !== '' ? 'totp_code' : 'recovery_code',
+          message: 'the two-factor code is wrong or was already used (each code works once); wait for the next code in your authenticator app, or use a recovery code',
+        });
       }
       limiter.recordSuccess(username);
       const started = await startFor(user, { ip: input.ip, userAgent: input.userAgent });

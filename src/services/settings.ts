@@ -10,11 +10,12 @@ import { invalidArgument } from '../errors/gateway-error.ts';
 import type { ServiceContext } from './context.ts';
 import { formatUsd, parseUsd } from './money.ts';
 
-type SettingKind =
+export type SettingKind =
   | { type: 'integer'; min: number; max: number }
   | { type: 'boolean' }
   | { type: 'status-ranges' }
   | { type: 'list' }
+  | { type: 'domains' }
   | { type: 'usd' };
 
 interface SettingSpec<Value> {
@@ -77,6 +78,17 @@ export const settingSpecs = {
     true,
     'The billing endpoints report the key\'s own quota and usage; off: its owner\'s balance (New API: DisplayTokenStatEnabled).',
   ),
+  registration_enabled: spec(
+    { type: 'boolean' },
+    false,
+    'Anyone may create an account with POST /api/auth/register (role user, group default); off: only administrators create users.',
+  ),
+  registration_email_domains: spec(
+    { type: 'domains' },
+    [],
+    'Email domains allowed to register (comma separated, e.g. example.com,example.org); empty: any address, and none needed.',
+  ),
+  registration_opening_balance_usd: spec({ type: 'usd' }, '0', 'Wallet balance a self-registered account starts with, credited through the ledger.'),
 } as const satisfies { [Name in keyof Settings]: SettingSpec<Settings[Name]> };
 
 export type SettingName = keyof typeof settingSpecs;
@@ -96,6 +108,11 @@ export interface Settings {
   /** Decimal USD, as typed ("1", "0.5"). */
   quota_alert_threshold_usd: string;
   display_token_stat_enabled: boolean;
+  registration_enabled: boolean;
+  /** Lower case, without "@". */
+  registration_email_domains: string[];
+  /** Decimal USD, as typed ("0", "0.5"). */
+  registration_opening_balance_usd: string;
 }
 
 export const settingNames = Object.keys(settingSpecs) as SettingName[];
@@ -132,6 +149,18 @@ export function statusInRanges(status: number, ranges: readonly (readonly [numbe
   return ranges.some(([low, high]) => status >= low && status <= high);
 }
 
+const DOMAIN = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
+
+/** "Example.com, @example.org" → ["example.com", "example.org"]; refuses anything that is not a domain name. */
+export function parseDomainList(text: string, field: string): string[] {
+  const domains: string[] = [];
+  for (const entry of text.split(',').map((part) => part.trim().toLowerCase().replace(/^@/, '').replace(/\.$/, '')).filter((part) => part !== '')) {
+    if (!DOMAIN.test(entry)) throw invalidArgument(field, `${field}: "${entry}" is not a domain name (for example example.com; separate several with commas)`);
+    if (!domains.includes(entry)) domains.push(entry);
+  }
+  return domains;
+}
+
 /** Parses an operator's text into the setting's value, or throws naming the setting and the expected form. */
 export function parseSettingValue(name: SettingName, text: string): Settings[SettingName] {
   const { kind } = settingSpecs[name];
@@ -153,6 +182,8 @@ export function parseSettingValue(name: SettingName, text: string): Settings[Set
       return value.replace(/\s+/g, '');
     case 'usd':
       return formatUsd(parseUsd(value, name));
+    case 'domains':
+      return parseDomainList(value, name);
     case 'list':
       return value
         .split(',')
@@ -177,6 +208,17 @@ export interface SettingView {
   value: Settings[SettingName];
   isDefault: boolean;
   description: string;
+  defaultValue: Settings[SettingName];
+  /** What values it takes (an integer range, true/false, status ranges, a list …). */
+  kind: SettingKind;
+}
+
+/** A new value as the admin API's JSON carries it; turned into the text `gateway setting set` takes. */
+export type SettingInput = string | number | boolean | readonly string[];
+
+/** The text of a JSON value, for parseSettingValue: lists joined with commas, numbers and booleans spelled out. */
+export function settingInputText(input: SettingInput): string {
+  return typeof input === 'string' ? input : Array.isArray(input) ? input.join(',') : String(input);
 }
 
 export interface SettingsService {
@@ -185,6 +227,11 @@ export interface SettingsService {
   list(): Promise<SettingView[]>;
   set(name: string, text: string): Promise<SettingView>;
   reset(name: string): Promise<SettingView>;
+  /**
+   * Changes several settings at once, all or none: every value is checked as `set` checks it (null resets to
+   * the default) before anything is written, then all are written in one transaction. Returns every setting.
+   */
+  update(changes: Readonly<Record<string, SettingInput | null>>): Promise<SettingView[]>;
 }
 
 function requireName(name: string): SettingName {
@@ -214,20 +261,25 @@ export function createSettingsService(context: ServiceContext): SettingsService 
     return result as Settings;
   };
 
-  const view = async (name: SettingName): Promise<SettingView> => {
-    const values = await stored();
+  const view = async (name: SettingName, read?: Map<SettingName, Settings[SettingName]>): Promise<SettingView> => {
+    const values = read ?? (await stored());
     const value = values.get(name);
     return {
       name,
       value: value ?? defaultSettings()[name],
       isDefault: value === undefined,
       description: settingSpecs[name].description,
+      defaultValue: defaultSettings()[name],
+      kind: settingSpecs[name].kind,
     };
   };
 
   return {
     current,
-    list: async () => Promise.all(settingNames.map((name) => view(name))),
+    list: async () => {
+      const values = await stored();
+      return Promise.all(settingNames.map((name) => view(name, values)));
+    },
     set: async (name, text) => {
       const settingName = requireName(name);
       const value = parseSettingValue(settingName, text);
@@ -245,6 +297,26 @@ export function createSettingsService(context: ServiceContext): SettingsService 
         await tx.delete(table).where(eq(table.key, settingName));
       });
       return view(settingName);
+    },
+    update: async (changes) => {
+      const parsed = Object.entries(changes).map(([name, input]) => {
+        if (!isSettingName(name)) throw invalidArgument(name, `unknown setting "${name}"; known settings: ${settingNames.join(', ')}`);
+        return { name, value: input === null ? undefined : parseSettingValue(name, settingInputText(input)) };
+      });
+      if (parsed.length > 0) {
+        await writeWithRevision(store, 'settings', clock.now, async (tx, now) => {
+          for (const { name, value } of parsed) {
+            if (value === undefined) {
+              await tx.delete(table).where(eq(table.key, name));
+              continue;
+            }
+            const json = JSON.stringify(value);
+            await tx.insert(table).values({ key: name, value: json, updatedAt: now }).onConflictDoUpdate({ target: table.key, set: { value: json, updatedAt: now } });
+          }
+        });
+      }
+      const values = await stored();
+      return Promise.all(settingNames.map((name) => view(name, values)));
     },
   };
 }

@@ -38,3 +38,11 @@ export function parseSince(text: string, now: number, field = '--since'): number
   }
   throw invalidArgument(field, `${field} cannot read "${text}"; ${usage}`);
 }
+
+/** A window typed by a client as `since` and `until` (each as parseSince reads it), in epoch ms; absent stays absent. */
+export function parseWindow(window: { since?: string; until?: string }, now: number): { since?: number; until?: number } {
+  return {
+    since: window.since === undefined ? undefined : parseSince(window.since, now, 'since'),
+    until: window.until === undefined ? undefined : parseSince(window.until, now, 'until'),
+  };
+}

@@ -48,6 +48,8 @@ export interface UserView {
   requestCount: number;
   createdAt: string;
   lastLoginAt: string | null;
+  /** Whether sign-in asks for a TOTP code (the secret itself never leaves the service). */
+  twoFactorEnabled: boolean;
 }
 
 export type RootBootstrap = { created: boolean; username: string; password?: string; generated: boolean };
@@ -62,6 +64,8 @@ export interface CreateUserInput {
   displayName?: string;
   /** Opening wallet balance in USD, credited through the ledger. */
   quotaUsd?: string;
+  /** Ends the opening credit's log line ("initial quota $1 via registration"); default: CLI, or the API actor. */
+  via?: string;
 }
 
 export interface UserPatch {
@@ -143,6 +147,7 @@ export function toUserView(row: UserRow): UserView {
     requestCount: row.requestCount,
     createdAt: new Date(row.createdAt).toISOString(),
     lastLoginAt: isoOrNull(row.lastLoginAt),
+    twoFactorEnabled: row.totpEnabledAt !== null,
   };
 }
 
@@ -303,7 +308,7 @@ export function createUserService(context: ServiceContext): UserService {
         });
         if (inserted === undefined) throw usernameTaken(username);
         if (quota === 0) return inserted;
-        return credit(db, inserted, quota, now, 'initial quota', actor === undefined ? 'CLI' : `API by ${actor.username}`);
+        return credit(db, inserted, quota, now, 'initial quota', input.via ?? (actor === undefined ? 'CLI' : `API by ${actor.username}`));
       });
       const user = toUserView(row);
       return input.password === undefined ? { user, password } : { user };

@@ -71,6 +71,31 @@ describe('dist/gateway', () => {
     expect(readdirSync(emptyDirectory)).toEqual([]);
   });
 
+  test.skipIf(Bun.which('tmux') === null)('tui renders its dashboard in a terminal (Ink embedded, devtools stubbed) and quits with q', async () => {
+    const tmux = Bun.which('tmux') as string;
+    const socket = `gateway-binary-tui-${process.pid}`;
+    const tmuxRun = (...args: string[]): string => Bun.spawnSync([tmux, '-L', socket, '-f', '/dev/null', ...args], { stdout: 'pipe' }).stdout.toString();
+    const dataDir = join(workspace, 'data-tui');
+    const command = `/usr/bin/env -i PATH=/nonexistent TERM=xterm-256color GATEWAY_DATA_DIR='${dataDir}' GATEWAY_ROOT_PASSWORD=test-root-password '${binary}' tui; echo "tui exited with $?"; sleep 30`;
+    tmuxRun('new-session', '-d', '-x', '80', '-y', '24', '-s', 'tui', '-c', emptyDirectory, command);
+    try {
+      const waitFor = async (text: string): Promise<string> => {
+        const deadline = Date.now() + 10_000;
+        for (;;) {
+          const screen = tmuxRun('capture-pane', '-p', '-t', 'tui');
+          if (screen.includes(text)) return screen;
+          if (Date.now() > deadline) throw new Error(`no "${text}" on the screen:\n${screen}`);
+          await Bun.sleep(100);
+        }
+      };
+      expect(await waitFor('TOP MODELS TODAY')).toContain('1 Dashboard');
+      tmuxRun('send-keys', '-t', 'tui', 'q');
+      await waitFor('tui exited with 0');
+    } finally {
+      tmuxRun('kill-server');
+    }
+  });
+
   test('a stray .env in the working directory does not change its settings', async () => {
     await Bun.write(join(emptyDirectory, '.env'), 'GATEWAY_LOG_LEVEL=error\nPORT=1\n');
     try {

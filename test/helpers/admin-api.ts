@@ -10,6 +10,9 @@ import type { Dialect } from '../../src/db/client.ts';
 import type { Deps } from '../../src/deps.ts';
 import { type AdminRuntime, createAdminRuntime } from '../../src/http/admin/runtime.ts';
 import { SESSION_COOKIE } from '../../src/http/admin/session-cookie.ts';
+import type { Logger } from '../../src/log/logger.ts';
+import { createDispatcher, type Dispatcher } from '../../src/relay/dispatch.ts';
+import type { RegistrationLimits } from '../../src/services/registration.ts';
 import type { SignInLimits } from '../../src/services/sign-in-limiter.ts';
 import { createTestEnvironment, dialects, openDeps, type TestEnvironment } from './stores.ts';
 
@@ -49,11 +52,34 @@ export function passwordOf(username: string): string {
   return username === 'root' ? ROOT_PASSWORD : `${username}-password`;
 }
 
-export async function createAdminApiHarness(dialect: Dialect, options: { signInLimits?: SignInLimits } = {}): Promise<AdminApiHarness & { close(): Promise<void> }> {
+export interface AdminApiHarnessOptions {
+  signInLimits?: SignInLimits;
+  registrationLimits?: RegistrationLimits;
+  /** Receives the app's log lines (default: silent). */
+  logger?: Logger;
+  /** The outbound client of channel tests and model lists (default: offlineDispatcher). */
+  dispatcher?: Dispatcher;
+}
+
+/**
+ * A production dispatcher whose resolver knows no host name except `localhost`: a test that forgets to point a
+ * channel at the mock upstream fails fast with connection_failed instead of reaching the internet. IP literals
+ * (the mock on 127.0.0.1) need no resolver and are judged by the production outbound guard.
+ */
+export function offlineDispatcher(): Dispatcher {
+  return createDispatcher({
+    resolver: async (hostname) => {
+      if (hostname === 'localhost') return ['127.0.0.1'];
+      throw Object.assign(new Error(`${hostname}: no such host in tests`), { code: 'ENOTFOUND' });
+    },
+  });
+}
+
+export async function createAdminApiHarness(dialect: Dialect, options: AdminApiHarnessOptions = {}): Promise<AdminApiHarness & { close(): Promise<void> }> {
   const environment = await createTestEnvironment(dialect);
   const deps = await openDeps(environment);
-  const admin = await createAdminRuntime(deps, { signInLimits: options.signInLimits });
-  const app = createApp(deps, { admin });
+  const admin = await createAdminRuntime(deps, { signInLimits: options.signInLimits, registrationLimits: options.registrationLimits, logger: options.logger, dispatcher: options.dispatcher ?? offlineDispatcher() });
+  const app = createApp(deps, { admin, logger: options.logger });
   for (const [username, role] of [
     ['alice', 'user'],
     ['bob', 'user'],
@@ -122,12 +148,12 @@ export function cookieOf(headers: Headers): string {
 }
 
 /** Runs `body` once per dialect with its own harness. */
-export function forEachAdminDialect(name: string, body: (harness: () => AdminApiHarness) => void, options: { signInLimits?: SignInLimits; only?: readonly Dialect[] } = {}): void {
+export function forEachAdminDialect(name: string, body: (harness: () => AdminApiHarness) => void, options: AdminApiHarnessOptions & { only?: readonly Dialect[] } = {}): void {
   for (const dialect of options.only ?? dialects) {
     describe(`${name} [${dialect}]`, () => {
       let harness: (AdminApiHarness & { close(): Promise<void> }) | undefined;
       beforeAll(async () => {
-        harness = await createAdminApiHarness(dialect, { signInLimits: options.signInLimits });
+        harness = await createAdminApiHarness(dialect, options);
       });
       afterAll(async () => {
         await harness?.close();

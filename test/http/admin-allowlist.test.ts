@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { createHash } from 'node:crypto';
 import { type AdminApiHarness, createAdminApiHarness, type Caller } from '../helpers/admin-api.ts';
 
-const USER = 'balance_usd,created_at,display_name,email,group,id,last_login_at,request_count,role,status,used_usd,username';
+const USER = 'balance_usd,created_at,display_name,email,group,id,last_login_at,request_count,role,status,two_factor_enabled,used_usd,username';
 const TOKEN = 'accessed_at,allow_ips,created_at,expires_at,group,id,key_prefix,models,name,quota_usd,request_count,status,unlimited,used_usd,user_id,username';
 const SESSION = 'created_at,current,expires_at,id,ip,last_seen_at,user_agent';
 const ACCESS_TOKEN = 'created_at,expires_at,id,last_used_at,name,prefix,status';

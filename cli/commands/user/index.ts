@@ -8,6 +8,7 @@ import { registerUserRedeemCommand } from './redeem.ts';
 import { registerUserRmCommand } from './rm.ts';
 import { registerUserShowCommand } from './show.ts';
 import { registerUserTopupCommand } from './topup.ts';
+import { registerUserTwoFactorResetCommand } from './two-factor-reset.ts';
 import { registerUserUpdateCommand } from './update.ts';
 
 export function registerUserCommands(program: Command): void {
@@ -24,4 +25,5 @@ export function registerUserCommands(program: Command): void {
   registerUserRmCommand(user);
   registerUserTopupCommand(user);
   registerUserRedeemCommand(user);
+  registerUserTwoFactorResetCommand(user);
 }

@@ -34,5 +34,6 @@ export function renderUser(user: UserView): string {
     requests: user.requestCount,
     'created at': user.createdAt,
     'last login': user.lastLoginAt,
+    '2FA': user.twoFactorEnabled ? 'on' : 'off',
   });
 }

@@ -3,8 +3,9 @@
  * run on, so the service can compose them inside one `store.transaction`. Only `await` and `.returning()` are
  * used: `.run()`, `.all()` and `.get()` exist on SQLite alone.
  */
-import { and, asc, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, type SQL } from 'drizzle-orm';
 import type { Db, Store, Tables } from '../client.ts';
+import { anyContainsText, type PageWindow } from './search.ts';
 
 const INSERT_BATCH_ROWS = 500;
 
@@ -60,9 +61,12 @@ export async function findChannelByName(store: Store, db: Db, name: string): Pro
   return rows[0];
 }
 
-export async function listChannelRows(store: Store, db: Db, filter: ChannelRowFilter = {}): Promise<ChannelRow[]> {
+function channelConditions(store: Store, db: Db, filter: ChannelRowFilter & { search?: string }): SQL[] {
   const { channels, abilities } = store.tables;
   const conditions: SQL[] = [];
+  if (filter.search !== undefined && filter.search !== '') {
+    conditions.push(anyContainsText([channels.name, channels.tag, channels.remark, channels.baseUrl, channels.models], filter.search));
+  }
   if (filter.type !== undefined) conditions.push(eq(channels.type, filter.type));
   if (filter.status !== undefined) conditions.push(eq(channels.status, filter.status));
   if (filter.tag !== undefined) conditions.push(eq(channels.tag, filter.tag));
@@ -76,11 +80,34 @@ export async function listChannelRows(store: Store, db: Db, filter: ChannelRowFi
       .where(and(...abilityConditions));
     conditions.push(inArray(channels.id, serving));
   }
+  return conditions;
+}
+
+export async function listChannelRows(store: Store, db: Db, filter: ChannelRowFilter = {}): Promise<ChannelRow[]> {
+  const { channels } = store.tables;
+  const conditions = channelConditions(store, db, filter);
   return db
     .select()
     .from(channels)
     .where(conditions.length === 0 ? undefined : and(...conditions))
     .orderBy(asc(channels.id));
+}
+
+/** One page of channels, by id, and how many match in all; `search` is literal text (see ./search.ts). */
+export async function pageChannelRows(
+  store: Store,
+  db: Db,
+  filter: ChannelRowFilter & { search?: string },
+  window: PageWindow,
+): Promise<{ rows: ChannelRow[]; total: number }> {
+  const { channels } = store.tables;
+  const conditions = channelConditions(store, db, filter);
+  const where = conditions.length === 0 ? undefined : and(...conditions);
+  const [rows, totals] = await Promise.all([
+    db.select().from(channels).where(where).orderBy(asc(channels.id)).limit(window.limit).offset(window.offset),
+    db.select({ total: count() }).from(channels).where(where),
+  ]);
+  return { rows, total: totals[0]?.total ?? 0 };
 }
 
 /** Keys of the given channels, ordered by channel then position. */
@@ -98,6 +125,15 @@ export async function listChannelKeys(store: Store, db: Db, channelIds: readonly
 export async function replaceChannelKeys(store: Store, db: Db, channelId: number, keys: readonly NewChannelKeyRow[]): Promise<void> {
   const { channelKeys } = store.tables;
   await db.delete(channelKeys).where(eq(channelKeys.channelId, channelId));
+  for (let start = 0; start < keys.length; start += INSERT_BATCH_ROWS) {
+    const batch = keys.slice(start, start + INSERT_BATCH_ROWS);
+    await db.insert(channelKeys).values(batch.map((key) => ({ ...key, channelId })));
+  }
+}
+
+/** Adds keys to a channel at the positions they carry (after its last one). */
+export async function insertChannelKeys(store: Store, db: Db, channelId: number, keys: readonly NewChannelKeyRow[]): Promise<void> {
+  const { channelKeys } = store.tables;
   for (let start = 0; start < keys.length; start += INSERT_BATCH_ROWS) {
     const batch = keys.slice(start, start + INSERT_BATCH_ROWS);
     await db.insert(channelKeys).values(batch.map((key) => ({ ...key, channelId })));

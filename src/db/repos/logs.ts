@@ -4,8 +4,9 @@
  * the query builder with `await` and `.returning()` is used, so the same code runs on SQLite and PostgreSQL
  * (the SQLite insert is prepared once, see insertLogRows).
  */
-import { and, asc, desc, eq, gt, gte, inArray, lt, max, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, max, or, type SQL, sql } from 'drizzle-orm';
 import type { Db, Store, Tables } from '../client.ts';
+import type { PageWindow } from './search.ts';
 
 export type LogRow = Tables['logs']['$inferSelect'];
 export type NewLogRow = Tables['logs']['$inferInsert'];
@@ -112,6 +113,44 @@ export async function selectLatestLogId(store: Store): Promise<number> {
   return Number(rows[0]?.latest ?? 0);
 }
 
+/** Request counts and sums of the log rows that ended in one minute (`minute` = epoch ms / 60 000, floored). */
+export interface LogMinuteSum {
+  minute: number;
+  requests: number;
+  errors: number;
+  tokens: number;
+  cost: number;
+}
+
+/**
+ * Sums request rows per minute of `created_at`, for rows with afterId < id <= throughId (a primary-key range)
+ * and, when given, created_at >= since. The terminal dashboard reads the last hour once with `since`, then only
+ * the rows added since with an id range, so a refresh never rescans the hour.
+ */
+export async function sumLogMinutes(
+  store: Store,
+  options: { since?: number; afterId?: number; throughId: number },
+): Promise<LogMinuteSum[]> {
+  const { logs } = store.tables;
+  const conditions: SQL[] = [inArray(logs.type, [...REQUEST_LOG_TYPES]), lte(logs.id, options.throughId)];
+  if (options.afterId !== undefined) conditions.push(gt(logs.id, options.afterId));
+  if (options.since !== undefined) conditions.push(gte(logs.createdAt, options.since));
+  // Integer division on both dialects: created_at is an integer column and 60000 an integer literal.
+  const minute = sql`(${logs.createdAt} / 60000)`;
+  const rows = await store.db
+    .select({
+      minute: minute.mapWith(Number),
+      requests: sql`count(*)`.mapWith(Number),
+      errors: sql`coalesce(sum(case when ${logs.type} = ${LOG_TYPE_ERROR} then 1 else 0 end), 0)`.mapWith(Number),
+      tokens: sql`coalesce(sum(${logs.promptTokens} + ${logs.completionTokens}), 0)`.mapWith(Number),
+      cost: sql`coalesce(sum(${logs.cost}), 0)`.mapWith(Number),
+    })
+    .from(logs)
+    .where(and(...conditions))
+    .groupBy(minute);
+  return rows;
+}
+
 /** Ids of every user with this exact username (removed users carry a suffix, so at most one). */
 export async function selectUserIdsByName(store: Store, username: string): Promise<number[]> {
   const { users } = store.tables;
@@ -119,10 +158,25 @@ export async function selectUserIdsByName(store: Store, username: string): Promi
   return rows.map((row) => row.id);
 }
 
-/** Ids of every key with this name, removed keys included (names are unique per owner only). */
-export async function selectTokenIdsByName(store: Store, name: string): Promise<number[]> {
-  const { tokens } = store.tables;
-  const rows = await store.db.select({ id: tokens.id }).from(tokens).where(eq(tokens.name, name));
+/**
+ * Ids of every key with this name, removed keys included (names are unique per owner only). `owners` narrows
+ * them to one owner's keys, or to those of the owner `userId` and of owners whose role number is below
+ * `roleBelow` (what an administrator reaches), so a name says nothing about other accounts' keys.
+ */
+export async function selectTokenIdsByName(
+  store: Store,
+  name: string,
+  owners?: { userId: number; roleBelow?: number },
+): Promise<number[]> {
+  const { tokens, users } = store.tables;
+  const conditions: SQL[] = [eq(tokens.name, name)];
+  if (owners !== undefined) {
+    const own = eq(tokens.userId, owners.userId);
+    if (owners.roleBelow === undefined) conditions.push(own);
+    // `or` of defined conditions is never undefined.
+    else conditions.push(or(own, inArray(tokens.userId, store.db.select({ id: users.id }).from(users).where(lt(users.role, owners.roleBelow)))) as SQL);
+  }
+  const rows = await store.db.select({ id: tokens.id }).from(tokens).where(and(...conditions));
   return rows.map((row) => row.id);
 }
 
@@ -160,4 +214,52 @@ export async function reclaimFreePages(store: Store): Promise<void> {
   if (store.dialect !== 'sqlite') return;
   // Through the write gate, so it never runs inside another request's open transaction.
   await store.write(() => store.query('PRAGMA incremental_vacuum'));
+}
+
+export interface LogPageFilter extends Pick<LogRowFilter, 'userIds' | 'tokenIds' | 'channelIds' | 'modelName' | 'since'> {
+  requestId?: string;
+  /** created_at < until (epoch ms). */
+  until?: number;
+  /** Log types; every type when absent. */
+  types?: readonly number[];
+  /**
+   * Rows this actor may see: its own, those of users whose role number is below `roleBelow`, and rows of no
+   * user (system notices such as dropped log rows).
+   */
+  visibleTo?: { userId: number; roleBelow: number };
+}
+
+/**
+ * One page of log rows, newest first, and how many match in all. Each filter leads an index (as in
+ * selectLogRows; the request id and the type have theirs too); the visibility rule only narrows what they find.
+ */
+export async function pageLogRows(store: Store, filter: LogPageFilter, window: PageWindow): Promise<{ rows: LogRow[]; total: number }> {
+  const { logs, users } = store.tables;
+  const conditions: SQL[] = [];
+  if (filter.types !== undefined) conditions.push(inArray(logs.type, [...filter.types]));
+  if (filter.userIds !== undefined) conditions.push(inArray(logs.userId, [...filter.userIds]));
+  if (filter.tokenIds !== undefined) conditions.push(inArray(logs.tokenId, [...filter.tokenIds]));
+  if (filter.channelIds !== undefined) conditions.push(inArray(logs.channelId, [...filter.channelIds]));
+  if (filter.modelName !== undefined) conditions.push(eq(logs.modelName, filter.modelName));
+  if (filter.requestId !== undefined) conditions.push(eq(logs.requestId, filter.requestId));
+  if (filter.since !== undefined) conditions.push(gte(logs.createdAt, filter.since));
+  if (filter.until !== undefined) conditions.push(lt(logs.createdAt, filter.until));
+  if (filter.visibleTo !== undefined) {
+    const below = store.db.select({ id: users.id }).from(users).where(lt(users.role, filter.visibleTo.roleBelow));
+    // `or` of defined conditions is never undefined.
+    conditions.push(or(eq(logs.userId, filter.visibleTo.userId), inArray(logs.userId, below), isNull(logs.userId)) as SQL);
+  }
+  const where = conditions.length === 0 ? undefined : and(...conditions);
+  const [rows, totals] = await Promise.all([
+    store.db.select().from(logs).where(where).orderBy(desc(logs.createdAt), desc(logs.id)).limit(window.limit).offset(window.offset),
+    store.db.select({ total: count() }).from(logs).where(where),
+  ]);
+  return { rows, total: Number(totals[0]?.total ?? 0) };
+}
+
+/** One log row by id. */
+export async function findLogRow(store: Store, id: number): Promise<LogRow | undefined> {
+  const { logs } = store.tables;
+  const rows = await store.db.select().from(logs).where(eq(logs.id, id));
+  return rows[0];
 }

@@ -3,8 +3,9 @@
  * display prefix. The claim is one conditional UPDATE whose row count decides who wins (reliability.md 2.1.7):
  * no lock hints, no read-then-write, so two redeemers of one code get one row and zero rows on every dialect.
  */
-import { and, asc, eq, gt, isNotNull, isNull, lte, ne, or, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, isNotNull, isNull, lte, ne, or, type SQL } from 'drizzle-orm';
 import type { Db, Store, Tables } from '../client.ts';
+import { containsText, type PageWindow } from './search.ts';
 
 export type RedemptionRow = Tables['redemptions']['$inferSelect'];
 export type NewRedemptionRow = Tables['redemptions']['$inferInsert'];
@@ -39,6 +40,39 @@ function unexpiredAt(store: Store, now: number): SQL {
 
 export async function listRedemptions(store: Store, filter: RedemptionFilter, now: number): Promise<RedemptionRow[]> {
   const { redemptions } = store.tables;
+  const conditions = filterConditions(store, filter, now);
+  return store.db
+    .select()
+    .from(redemptions)
+    .where(conditions.length === 0 ? undefined : and(...conditions))
+    .orderBy(asc(redemptions.id));
+}
+
+export interface RedemptionPageFilter extends RedemptionFilter {
+  /** Literal text in the batch name, ignoring case. */
+  search?: string;
+}
+
+/** One page of codes, newest first, and how many match in all. */
+export async function pageRedemptions(
+  store: Store,
+  filter: RedemptionPageFilter,
+  now: number,
+  window: PageWindow,
+): Promise<{ rows: RedemptionRow[]; total: number }> {
+  const { redemptions } = store.tables;
+  const conditions = filterConditions(store, filter, now);
+  if (filter.search !== undefined && filter.search !== '') conditions.push(containsText(redemptions.name, filter.search));
+  const where = conditions.length === 0 ? undefined : and(...conditions);
+  const [rows, totals] = await Promise.all([
+    store.db.select().from(redemptions).where(where).orderBy(desc(redemptions.id)).limit(window.limit).offset(window.offset),
+    store.db.select({ total: count() }).from(redemptions).where(where),
+  ]);
+  return { rows, total: totals[0]?.total ?? 0 };
+}
+
+function filterConditions(store: Store, filter: RedemptionFilter, now: number): SQL[] {
+  const { redemptions } = store.tables;
   const conditions: SQL[] = [];
   if (filter.prefix !== undefined) conditions.push(eq(redemptions.codePrefix, filter.prefix));
   switch (filter.status) {
@@ -57,11 +91,7 @@ export async function listRedemptions(store: Store, filter: RedemptionFilter, no
     case undefined:
       break;
   }
-  return store.db
-    .select()
-    .from(redemptions)
-    .where(conditions.length === 0 ? undefined : and(...conditions))
-    .orderBy(asc(redemptions.id));
+  return conditions;
 }
 
 /**

@@ -3,7 +3,7 @@
  * only by deltas (`request_count = request_count + excluded.request_count`), so log writers on several nodes
  * never overwrite each other's counts.
  */
-import { and, asc, eq, gte, lt, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Db, Store } from '../client.ts';
 
@@ -105,6 +105,17 @@ export async function addChannelUsage(store: Store, db: Db, deltas: readonly Cha
 
 export type UsageDimension = 'model' | 'user' | 'token' | 'channel';
 
+function usageSums(store: Store) {
+  const { usageHourly } = store.tables;
+  return {
+    requests: sql`coalesce(sum(${usageHourly.requestCount}), 0)`.mapWith(Number),
+    errors: sql`coalesce(sum(${usageHourly.errorCount}), 0)`.mapWith(Number),
+    promptTokens: sql`coalesce(sum(${usageHourly.promptTokens}), 0)`.mapWith(Number),
+    completionTokens: sql`coalesce(sum(${usageHourly.completionTokens}), 0)`.mapWith(Number),
+    cost: sql`coalesce(sum(${usageHourly.cost}), 0)`.mapWith(Number),
+  };
+}
+
 export interface UsageSumRow {
   /** The user, key or channel id; null when summing per model. */
   id: number | null;
@@ -121,17 +132,15 @@ export interface UsageSumRow {
  * Sums the buckets with fromHour ≤ hour < untilHour (the hour index) per model, user, key or channel, with
  * the current name joined in.
  */
-export async function sumUsage(store: Store, options: { by: UsageDimension; fromHour: number; untilHour: number | undefined }): Promise<UsageSumRow[]> {
+export async function sumUsage(
+  store: Store,
+  options: { by: UsageDimension; fromHour: number; untilHour: number | undefined; userId?: number },
+): Promise<UsageSumRow[]> {
   const { usageHourly, users, tokens, channels } = store.tables;
   const conditions: SQL[] = [gte(usageHourly.hour, options.fromHour)];
   if (options.untilHour !== undefined) conditions.push(lt(usageHourly.hour, options.untilHour));
-  const sums = {
-    requests: sql`coalesce(sum(${usageHourly.requestCount}), 0)`.mapWith(Number),
-    errors: sql`coalesce(sum(${usageHourly.errorCount}), 0)`.mapWith(Number),
-    promptTokens: sql`coalesce(sum(${usageHourly.promptTokens}), 0)`.mapWith(Number),
-    completionTokens: sql`coalesce(sum(${usageHourly.completionTokens}), 0)`.mapWith(Number),
-    cost: sql`coalesce(sum(${usageHourly.cost}), 0)`.mapWith(Number),
-  };
+  if (options.userId !== undefined) conditions.push(eq(usageHourly.userId, options.userId));
+  const sums = usageSums(store);
   const where = and(...conditions);
   switch (options.by) {
     case 'model': {
@@ -171,4 +180,59 @@ export async function sumUsage(store: Store, options: { by: UsageDimension; from
       return rows;
     }
   }
+}
+
+/** How wide a chart's buckets are: the hourly rows as they are, or folded into UTC days. */
+export type UsageGranularity = 'hour' | 'day';
+
+export interface UsageSeriesRow {
+  /** The bucket's start, epoch ms. */
+  bucket: number;
+  /** The model name, or the user, key or channel id; null without a dimension. */
+  key: string | number | null;
+  requests: number;
+  errors: number;
+  promptTokens: number;
+  completionTokens: number;
+  cost: number;
+}
+
+/**
+ * Sums the buckets with fromHour ≤ hour < untilHour per hour or UTC day and, when `by` is given, per model,
+ * user, key or channel, keeping only the `keys` of that dimension when they are given (the hour index serves
+ * the window; `userId` narrows it to one user's rows). Only buckets with rows are returned.
+ */
+export async function sumUsageSeries(
+  store: Store,
+  options: {
+    granularity: UsageGranularity;
+    by?: UsageDimension;
+    keys?: readonly (string | number)[];
+    fromHour: number;
+    untilHour: number;
+    userId?: number;
+  },
+): Promise<UsageSeriesRow[]> {
+  const { usageHourly } = store.tables;
+  // The day's width is part of the statement's text, not a parameter: PostgreSQL matches the GROUP BY expression
+  // to the selected one only when they are spelled alike, and two parameters never are.
+  const bucket = options.granularity === 'hour' ? sql`${usageHourly.hour}` : sql`(${usageHourly.hour} - (${usageHourly.hour} % 86400000))`;
+  const column =
+    options.by === undefined
+      ? undefined
+      : { model: usageHourly.modelName, user: usageHourly.userId, token: usageHourly.tokenId, channel: usageHourly.channelId }[options.by];
+  const conditions: SQL[] = [gte(usageHourly.hour, options.fromHour), lt(usageHourly.hour, options.untilHour)];
+  if (options.userId !== undefined) conditions.push(eq(usageHourly.userId, options.userId));
+  if (column !== undefined && options.keys !== undefined) {
+    if (options.keys.length === 0) return [];
+    // The keys are names for the model column and ids for the others; the union of columns has no common value type.
+    conditions.push(inArray(column, [...options.keys] as never[]));
+  }
+  const sums = usageSums(store);
+  const where = and(...conditions);
+  if (column === undefined) {
+    const rows = await store.db.select({ bucket: bucket.mapWith(Number), ...sums }).from(usageHourly).where(where).groupBy(bucket);
+    return rows.map((row) => ({ ...row, key: null }));
+  }
+  return store.db.select({ bucket: bucket.mapWith(Number), key: column, ...sums }).from(usageHourly).where(where).groupBy(bucket, column);
 }

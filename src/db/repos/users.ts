@@ -29,6 +29,13 @@ export async function findUserById(store: Store, db: Db, id: number): Promise<Us
   return rows[0];
 }
 
+/** The role number of a user, removed accounts included (undefined when there is no such user). */
+export async function findUserRole(store: Store, db: Db, id: number): Promise<number | undefined> {
+  const { users } = store.tables;
+  const rows = await db.select({ role: users.role }).from(users).where(eq(users.id, id));
+  return rows[0]?.role;
+}
+
 export async function findUserByUsername(store: Store, db: Db, username: string): Promise<UserRow | undefined> {
   const { users } = store.tables;
   const rows = await db

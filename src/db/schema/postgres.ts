@@ -33,11 +33,13 @@ export const users = pgTable(
     /** Bumped on password change, demotion or disable so that sign-ins made before are revoked. */
     authVersion: integer('auth_version').notNull().default(1),
     /**
-     * TOTP second factor (not wired yet, issue 6): the shared secret as an AES-256-GCM envelope bound to
+     * TOTP second factor (src/services/two-factor.ts): the shared secret as an AES-256-GCM envelope bound to
      * (users, id, totp_secret), and when it was confirmed; sign-in asks for a code once `totp_enabled_at` is set.
+     * `totp_last_step` is the last 30-second step whose code was accepted: a code is never accepted twice.
      */
     totpSecret: text('totp_secret'),
     totpEnabledAt: bigint('totp_enabled_at', { mode: 'number' }),
+    totpLastStep: integer('totp_last_step'),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
     updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
     lastLoginAt: bigint('last_login_at', { mode: 'number' }),
@@ -389,6 +391,24 @@ export const accessTokens = pgTable(
     revokedAt: bigint('revoked_at', { mode: 'number' }),
   },
   (table) => [uniqueIndex('access_tokens_hash_unique').on(table.tokenHash), index('access_tokens_user_idx').on(table.userId)],
+);
+
+/**
+ * One-time recovery codes of the TOTP second factor, stored as SHA-256 (80-bit codes, shown once). Using one
+ * sets `used_at` with one conditional UPDATE whose row count decides, so a code signs in once.
+ */
+export const recoveryCodes = pgTable(
+  'recovery_codes',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    codeHash: text('code_hash').notNull(),
+    createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+    usedAt: bigint('used_at', { mode: 'number' }),
+  },
+  (table) => [uniqueIndex('recovery_codes_user_hash_unique').on(table.userId, table.codeHash)],
 );
 
 export const auditLogs = pgTable(

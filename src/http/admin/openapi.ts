@@ -52,14 +52,14 @@ const ERROR_STATUSES: Record<string, string> = {
   '403': 'Signed in, but not allowed (role, CSRF header, or an account above yours).',
   '404': 'Not found, or not yours.',
   '409': 'Conflicts with existing data (a taken name, a held balance).',
-  '429': 'Too many failed sign-ins; see Retry-After.',
+  '429': 'Too many failed tries (sign-ins, redemption codes); see Retry-After.',
 };
 
 function errorResponses(route: AdminRoute): JsonObject {
   const statuses = route.role === 'public' && route.method === 'GET' ? [] : Object.keys(ERROR_STATUSES);
   return Object.fromEntries(
     statuses
-      .filter((status) => status !== '429' || route.path === '/api/auth/login')
+      .filter((status) => status !== '429' || route.path === '/api/auth/login' || route.path === '/api/user/self/redeem')
       .map((status) => [status, { $ref: `#/components/responses/Error${status}` }]),
   );
 }
@@ -72,6 +72,8 @@ function operation(route: AdminRoute): JsonObject {
     tags: [route.tag],
     'x-required-role': route.role,
     ...(route.ownership === undefined ? {} : { 'x-ownership': route.ownership }),
+    // The action written to the audit log (GET /api/audit) when the call succeeds.
+    ...(route.kind === 'json' && route.audit !== undefined ? { 'x-audit-action': route.audit.action } : {}),
     security: route.role === 'public' ? [] : [{ sessionCookie: [] }, { accessToken: [] }],
   };
   if (route.kind === 'raw') {

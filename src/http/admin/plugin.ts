@@ -1,6 +1,6 @@
 /**
  * Mounts the declared admin routes (./registry.ts) on Elysia: authentication, role, CSRF, validation, the
- * handler, the answer's allowlist check and the envelope, in that order, for each (see ./define.ts).
+ * handler, the answer's allowlist check, the audit row and the envelope, in that order, for each (see ./define.ts).
  * Only declared routes exist; any other /api path answers 404 in the envelope's error shape.
  */
 import { Elysia } from 'elysia';
@@ -9,7 +9,9 @@ import type { Logger } from '../../log/logger.ts';
 import { compileAllowlist } from '../../relay/ip-allowlist.ts';
 import { roleAtLeast } from '../../services/actor.ts';
 import type { ClientIpResolver } from '../client-ip.ts';
+import { requestIdOf } from '../plugins/request-id.ts';
 import { readCappedBody } from '../relay-body.ts';
+import { writeAuditRow } from './audit-trail.ts';
 import { authenticate } from './authenticate.ts';
 import type { AdminRoute, AdminServices, HandlerContext, Principal } from './define.ts';
 import { clearedSessionCookie } from './session-cookie.ts';
@@ -109,7 +111,10 @@ export function adminApiPlugin(options: AdminApiOptions) {
           query: route.query === undefined ? {} : validated(route.query, coerceTextValues(route.query, rawQuery), 'query'),
           body: route.body === undefined ? undefined : validated(route.body, await readJsonObject(request), 'body'),
         };
-        const reply = await route.handler(values).catch((error: unknown) => {
+        const auditRequest = { ...values, requestId: requestIdOf(request) };
+        const reply = await route.handler(values).catch(async (error: unknown) => {
+          // A failed attempt is recorded only when the route lists its code (a wrong password).
+          await writeAuditRow(route, auditRequest, { error }, services, logger);
           throw renamedField(error, route.fieldNames);
         });
         const check = matches(route.response, reply.data);
@@ -118,6 +123,8 @@ export function adminApiPlugin(options: AdminApiOptions) {
           logger.error('admin answer does not match its schema', { method: route.method, path: route.path, reason: check.reason });
           throw new GatewayError({ code: 'internal_error', message: 'the answer did not pass its schema check; this is a bug, please report it' });
         }
+        // After the allowlist check and before the answer leaves: a change that happened is on record.
+        await writeAuditRow(route, auditRequest, { data: reply.data }, services, logger);
         set.status = route.successStatus ?? 200;
         return reply.page === undefined ? { success: true, data: reply.data } : { success: true, data: reply.data, page: reply.page };
       },

@@ -4,17 +4,39 @@
  */
 import type { AdminRoute } from './define.ts';
 import { accessTokenRoutes } from './routes/access-tokens.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
+import { channelKeyRoutes } from './routes/channel-keys.ts';
+import { channelOperationRoutes } from './routes/channel-operations.ts';
+import { channelRoutes } from './routes/channels.ts';
 import { docsRoutes } from './routes/docs.ts';
+import { logRoutes } from './routes/logs.ts';
+import { priceRoutes } from './routes/prices.ts';
+import { redemptionRoutes } from './routes/redemptions.ts';
+import { registrationRoutes } from './routes/registration.ts';
 import { selfRoutes } from './routes/self.ts';
+import { settingRoutes } from './routes/settings.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { twoFactorRoutes } from './routes/two-factor.ts';
+import { usageRoutes } from './routes/usage.ts';
 import { userRoutes } from './routes/users.ts';
 
 export const adminRoutes: readonly AdminRoute[] = [
   ...authRoutes,
+  ...registrationRoutes,
   ...selfRoutes,
+  ...twoFactorRoutes,
   ...accessTokenRoutes,
   ...tokenRoutes,
   ...userRoutes,
+  ...channelRoutes,
+  ...channelKeyRoutes,
+  ...channelOperationRoutes,
+  ...priceRoutes,
+  ...redemptionRoutes,
+  ...settingRoutes,
+  ...logRoutes,
+  ...usageRoutes,
+  ...auditRoutes,
   ...docsRoutes,
 ];

@@ -8,9 +8,23 @@ import { getSystemInfo, initSystemInfo, setSystemInfo } from '../../db/repos/sys
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { type Logger, silentLogger } from '../../log/logger.ts';
 import { loadSessionSecret, type SessionSecret, sessionSecretCheck } from '../../security/session-secret.ts';
+import { createDispatcher, type Dispatcher } from '../../relay/dispatch.ts';
 import { createAccessTokenService } from '../../services/access-tokens.ts';
+import { createAuditService } from '../../services/audit.ts';
+import { createLogQueryService, type LogQueryService } from '../../services/log-queries.ts';
+import type { PriceService } from '../../services/prices.ts';
+import { createRedeemLimiter, type RedeemLimiter, type RedemptionService } from '../../services/redemptions.ts';
+import type { SettingsService } from '../../services/settings.ts';
+import { createUsageService, type UsageService } from '../../services/usage.ts';
+import { createChannelHealthService } from '../../services/channel-health.ts';
+import { createChannelKeyService } from '../../services/channel-keys.ts';
+import { createChannelTagService } from '../../services/channel-tags.ts';
+import { createChannelTestRunner } from '../../services/channel-test-runner.ts';
+import { createUpstreamModelService } from '../../services/upstream-models.ts';
 import { createSessionService } from '../../services/sessions.ts';
+import { createRegistrationService, type RegistrationLimits } from '../../services/registration.ts';
 import { createSignInLimiter, type SignInLimits } from '../../services/sign-in-limiter.ts';
+import { createTwoFactorService } from '../../services/two-factor.ts';
 import { createClientIpResolver } from '../client-ip.ts';
 import type { AdminRoute, AdminServices } from './define.ts';
 import { adminApiPlugin } from './plugin.ts';
@@ -25,11 +39,31 @@ export interface AdminRuntime {
 export interface AdminRuntimeOptions {
   logger?: Logger;
   signInLimits?: SignInLimits;
+  /** Self-registration attempts per client address (default DEFAULT_REGISTRATION_LIMITS). */
+  registrationLimits?: RegistrationLimits;
   /** Declared routes to serve; default: all of ./registry.ts. */
   routes?: readonly AdminRoute[];
+  /**
+   * The outbound client for channel tests and upstream model lists: the relay's (tests inject one with their
+   * resolver and address policy); default a production one.
+   */
+  dispatcher?: Dispatcher;
 }
 
-type AdminDeps = Pick<Deps, 'config' | 'store' | 'cipher' | 'clock' | 'users' | 'tokens'>;
+type AdminDeps = Pick<Deps, 'config' | 'store' | 'cipher' | 'clock' | 'users' | 'tokens' | 'settings' | 'channels' | 'prices' | 'redemptions'>;
+
+declare module './define.ts' {
+  /** Prices and groups, redemption codes, settings, the request log and usage (issue 6, part 2 resources). */
+  interface AdminServices {
+    readonly prices: PriceService;
+    readonly redemptions: RedemptionService;
+    /** Failed redemption codes per user and address (POST /api/user/self/redeem). */
+    readonly redeemLimiter: RedeemLimiter;
+    readonly settings: SettingsService;
+    readonly logs: LogQueryService;
+    readonly usage: UsageService;
+  }
+}
 
 const CHECK_KEY = 'session_secret_check';
 
@@ -58,11 +92,29 @@ export async function createAdminRuntime(deps: AdminDeps, options: AdminRuntimeO
   const secret = loadSessionSecret({ secret: deps.config.sessionSecret, dataDir: deps.config.dataDir });
   await checkSessionSecret(deps, secret, logger);
   const context = { store: deps.store, cipher: deps.cipher, clock: deps.clock };
+  const dispatcher = options.dispatcher ?? createDispatcher({});
+  // One limiter for sign-ins and 2FA changes: a wrong code counts the same wherever it is tried.
+  const limiter = createSignInLimiter(deps.clock, options.signInLimits);
+  const twoFactor = createTwoFactorService(context, { limiter });
   const services: AdminServices = {
     users: deps.users,
     tokens: deps.tokens,
-    sessions: createSessionService(context, { secret, limiter: createSignInLimiter(deps.clock, options.signInLimits) }),
+    sessions: createSessionService(context, { secret, limiter, twoFactor }),
     accessTokens: createAccessTokenService(context),
+    twoFactor,
+    registration: createRegistrationService({ users: deps.users, settings: deps.settings, clock: deps.clock }, options.registrationLimits),
+    channels: deps.channels,
+    channelKeys: createChannelKeyService(context),
+    channelTags: createChannelTagService(context),
+    channelTests: createChannelTestRunner({ ...deps, dispatcher, health: createChannelHealthService(context) }),
+    upstreamModels: createUpstreamModelService({ dispatcher, channels: deps.channels, config: deps.config }),
+    audit: createAuditService(context),
+    prices: deps.prices,
+    redemptions: deps.redemptions,
+    redeemLimiter: createRedeemLimiter(deps.clock),
+    settings: deps.settings,
+    logs: createLogQueryService(deps.store),
+    usage: createUsageService(deps.store),
     clock: deps.clock,
   };
   const routes = options.routes ?? adminRoutes;

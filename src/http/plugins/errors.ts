@@ -25,6 +25,8 @@ const openAiType: Record<ErrorCode, string> = {
   model_not_priced: 'permission_error',
   conflict: 'invalid_request_error',
   unauthorized: 'authentication_error',
+  second_factor_required: 'authentication_error',
+  invalid_second_factor: 'authentication_error',
   forbidden: 'permission_error',
   quota_exhausted: 'insufficient_quota',
   insufficient_quota: 'insufficient_quota',

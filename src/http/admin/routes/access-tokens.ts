@@ -36,6 +36,7 @@ export const accessTokenRoutes = [
       { access_token: accessTokenSchema, token: t.String({ description: 'The token in full; it is not shown again.' }) },
       { additionalProperties: false },
     ),
+    audit: { action: 'access_token.create', target: ({ data }) => ({ type: 'access_token', id: data?.access_token.id ?? null }) },
     handler: async ({ body, principal, services }) => {
       const created = await services.accessTokens.create(principal.actor.userId, { name: body.name, expires: body.expires });
       return { data: { access_token: accessTokenView(created.accessToken), token: created.token } };
@@ -51,6 +52,7 @@ export const accessTokenRoutes = [
     summary: 'Revoke one of your personal access tokens',
     params: idParams,
     response: t.Object({ revoked: t.Boolean() }, { additionalProperties: false }),
+    audit: { action: 'access_token.revoke' },
     handler: async ({ params, principal, services }) => {
       await services.accessTokens.revoke(principal.actor.userId, params.id);
       return { data: { revoked: true } };

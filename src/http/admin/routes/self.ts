@@ -30,6 +30,13 @@ export const selfRoutes = [
       { additionalProperties: false },
     ),
     response: userSchema,
+    audit: {
+      action: 'auth.password.change',
+      target: ({ principal }) => ({ type: 'user', id: principal?.actor.userId ?? null }),
+      fields: () => ['password'],
+      // A wrong current password is a security event too.
+      failures: ['forbidden'],
+    },
     handler: async ({ body, principal, services, clientIp, userAgent, secure, setCookie }) => {
       const user = await services.users.changeOwnPassword(principal.actor.userId, body.current_password, body.new_password);
       if (principal.via === 'session') {

@@ -65,6 +65,7 @@ export const tokenRoutes = [
       { additionalProperties: false },
     ),
     response: t.Object({ token: tokenSchema, key: t.String({ description: 'The key in full (sk-…); it is not shown again.' }) }, { additionalProperties: false }),
+    audit: { action: 'token.create', target: ({ data }) => ({ type: 'token', id: data?.token.id ?? null }), facts: ({ data }) => ({ owner_id: data?.token.user_id }) },
     handler: async ({ body, principal, services }) => {
       const created = await services.tokens.create(
         { name: body.name, user: body.user_id === undefined ? undefined : String(body.user_id), ...settingsOf(body) },
@@ -110,6 +111,7 @@ export const tokenRoutes = [
       { additionalProperties: false, minProperties: 1 },
     ),
     response: tokenSchema,
+    audit: { action: 'token.update', facts: ({ data }) => ({ owner_id: data?.user_id }) },
     handler: async ({ params, body, principal, services }) => {
       const ref = String(params.id);
       const scope = { actor: principal.actor };
@@ -133,6 +135,7 @@ export const tokenRoutes = [
     summary: 'Delete an API key (it stops working at once)',
     params: idParams,
     response: tokenSchema,
+    audit: { action: 'token.delete', facts: ({ data }) => ({ owner_id: data?.user_id, name: data?.name }) },
     handler: async ({ params, principal, services }) => ({ data: tokenView(await services.tokens.remove(String(params.id), { actor: principal.actor })) }),
   }),
 ];

@@ -58,6 +58,7 @@ export const userRoutes = [
       { user: userSchema, password: t.Optional(t.String({ description: 'Present only when generated; not shown again.' })) },
       { additionalProperties: false },
     ),
+    audit: { action: 'user.create', target: ({ data }) => ({ type: 'user', id: data?.user.id ?? null }), facts: ({ data }) => ({ role: data?.user.role }) },
     handler: async ({ body, principal, services }) => {
       const created = await services.users.create(
         {
@@ -100,6 +101,7 @@ export const userRoutes = [
     params: idParams,
     body: t.Object({ username: t.Optional(usernameInput), password: t.Optional(passwordInput), ...profileFields }, { additionalProperties: false, minProperties: 1 }),
     response: userSchema,
+    audit: { action: 'user.update', facts: ({ body }) => ({ role: body.role }) },
     handler: async ({ params, body, principal, services }) => {
       const patch = { username: body.username, password: body.password, role: body.role, group: body.group, email: body.email, displayName: body.display_name };
       return { data: userView(await services.users.update(String(params.id), patch, principal.actor)) };
@@ -116,6 +118,7 @@ export const userRoutes = [
     summary: 'Enable a user',
     params: idParams,
     response: userSchema,
+    audit: { action: 'user.enable' },
     handler: async ({ params, principal, services }) => ({ data: userView(await services.users.setEnabled(String(params.id), true, principal.actor)) }),
   }),
 
@@ -129,6 +132,7 @@ export const userRoutes = [
     summary: 'Disable a user (signs them out everywhere; their keys stop working)',
     params: idParams,
     response: userSchema,
+    audit: { action: 'user.disable' },
     handler: async ({ params, principal, services }) => ({ data: userView(await services.users.setEnabled(String(params.id), false, principal.actor)) }),
   }),
 
@@ -143,6 +147,7 @@ export const userRoutes = [
     params: idParams,
     body: t.Object({ amount_usd: t.String({ minLength: 1, maxLength: 32, description: 'Decimal US dollars, more than 0.' }) }, { additionalProperties: false }),
     response: t.Object({ user: userSchema, amount_usd: t.String() }, { additionalProperties: false }),
+    audit: { action: 'user.topup', facts: ({ data }) => ({ amount_usd: data?.amount_usd }) },
     handler: async ({ params, body, principal, services }) => {
       const result = await services.users.topup(String(params.id), body.amount_usd, { via: `API by ${principal.actor.username}`, actor: principal.actor });
       return { data: { user: userView(result.user), amount_usd: result.amountUsd } };
@@ -159,6 +164,7 @@ export const userRoutes = [
     summary: 'Remove a user (their keys are disabled; the ledger and logs keep their rows)',
     params: idParams,
     response: t.Object({ user: userSchema, tokens_disabled: t.Integer() }, { additionalProperties: false }),
+    audit: { action: 'user.delete', facts: ({ data }) => ({ username: data?.user.username, tokens_disabled: data?.tokens_disabled }) },
     handler: async ({ params, principal, services }) => {
       const removed = await services.users.remove(String(params.id), principal.actor);
       return { data: { user: userView(removed.user), tokens_disabled: removed.tokensDisabled } };
