@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { adminRoutes } from '../../src/http/admin/registry.ts';
 import { openApiPath } from '../../src/http/admin/openapi.ts';
+import { precompile } from '../../src/http/admin/validate.ts';
 import { type AdminApiHarness, createAdminApiHarness } from '../helpers/admin-api.ts';
 
 let harness: AdminApiHarness & { close(): Promise<void> };
@@ -112,4 +113,11 @@ test('/api/docs is one self-contained HTML page naming every route', async () =>
   expect(html).toStartWith('<!doctype html>');
   expect(html).not.toMatch(/<script|https?:\/\/(?!localhost)/i);
   for (const route of adminRoutes) expect(html).toContain(openApiPath(route.path));
+});
+
+test('every route\'s schemas compile (the server compiles each on first use, so a malformed one must fail here)', () => {
+  for (const route of adminRoutes) {
+    if (route.kind !== 'json') continue;
+    expect(() => precompile([route.params, route.query, route.body, route.response])).not.toThrow();
+  }
 });
