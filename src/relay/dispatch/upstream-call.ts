@@ -130,7 +130,9 @@ export class UpstreamCall {
       this.armIdle();
       let result: Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>> | undefined;
       try {
-        result = await this.guard(reader.read());
+        // No race with `aborted` here: every failure aborts the fetch, and Bun rejects a pending body read as
+        // soon as its fetch is aborted, so a race per chunk would only allocate.
+        result = await reader.read();
       } catch (error) {
         this.fail(this.explain(error));
       }
