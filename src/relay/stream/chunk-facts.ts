@@ -1,11 +1,8 @@
 /**
- * What relay-stream.ts reads from an OpenAI-format chunk (chat/completions) or Responses event without the
- * adapter: the generated text and tool calls to count, whether it is a usage-only chunk, whether it may carry
- * usage at all (a cheap text check before any JSON.parse), and which Responses events end the response.
+ * What relay-stream.ts reads from an OpenAI-format chunk (chat/completions) without the adapter: the generated
+ * text and tool calls to count, whether it is a usage-only chunk, and whether it may carry usage at all (a
+ * cheap text check before any JSON.parse).
  */
-
-/** Responses API events after which the response is over (https://platform.openai.com/docs/api-reference/responses-streaming). */
-export const RESPONSES_TERMINAL_EVENTS = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
 export interface ChunkFacts {
   usageOnly: boolean;

@@ -21,7 +21,7 @@ import type { DispatchResponse } from '../dispatch.ts';
 import { isUpstreamError } from '../errors.ts';
 import { emptyUsage, type EndState } from '../outcome.ts';
 import type { HubTranslation, ProviderAdapter, RelayRequest, Usage } from '../types.ts';
-import { inspect, mayCarryUsage, parseJson, RESPONSES_TERMINAL_EVENTS } from './chunk-facts.ts';
+import { inspect, mayCarryUsage, parseJson } from './chunk-facts.ts';
 import { deferredCounter } from './deferred-counter.ts';
 import { encodeSseEvent, type SseEvent } from './sse-parser.ts';
 import { awaitFirstEvents, keepAliveTimer } from './stream-timers.ts';
@@ -56,16 +56,11 @@ export interface RelayStreamOptions {
 }
 
 /**
- * The one error event that ends a stream the upstream did not finish, in the client's dialect: Chat and
- * Completions clients read `data: {"error": …}` (the OpenAI SDK throws an APIError on it); Responses clients
- * read an `error` event (ResponseErrorEvent, https://platform.openai.com/docs/api-reference/responses-streaming/error)
- * numbered after the last event they saw.
+ * The one error event that ends a stream the upstream did not finish: Chat and Completions clients read
+ * `data: {"error": …}` (the OpenAI SDK throws an APIError on it). Responses clients never reach this relay:
+ * /v1/responses goes raw through the passthrough or converted to chat (src/http/responses-relay.ts).
  */
-function errorEvent(responses: boolean, lastSequence: number | undefined, code: string, message: string): string {
-  if (responses) {
-    const payload = { type: 'error', code, message, param: null, sequence_number: lastSequence === undefined ? 0 : lastSequence + 1 };
-    return encodeSseEvent({ event: 'error', data: JSON.stringify(payload) });
-  }
+function errorEvent(code: string, message: string): string {
   return encodeSseEvent({ data: JSON.stringify({ error: { message, type: 'upstream_error', code } }) });
 }
 
@@ -143,41 +138,24 @@ export async function openRelayStream(options: RelayStreamOptions): Promise<Resp
     return encodeSseEvent({ data: JSON.stringify(chunk) });
   };
 
-  const isResponses = request.endpoint === 'responses';
-  let lastSequence: number | undefined;
-
   /**
    * Handles one event: returns the SSE text to send (empty when the event is dropped) and whether it ends the
    * stream with the upstream's own end marker.
    */
   const handle = (event: SseEvent): { text: string; end: boolean } => {
-    if (!isResponses) {
-      if (event.data === '[DONE]') return { text: usageChunkIfOwed() + encodeSseEvent({ data: '[DONE]' }), end: true };
-      if (!mayCarryUsage(event.data)) {
-        // The common chat chunk: nothing to read from it now; its text is parsed only if it must be counted.
-        counter.addRaw(event.data);
-        if (firstTokenMs === undefined) firstTokenMs = performance.now();
-        return { text: encodeSseEvent(event), end: false };
-      }
+    if (event.data === '[DONE]') return { text: usageChunkIfOwed() + encodeSseEvent({ data: '[DONE]' }), end: true };
+    counter.addRaw(event.data);
+    if (!mayCarryUsage(event.data)) {
+      // The common chat chunk: nothing to read from it now; its text is parsed only if it must be counted.
+      if (firstTokenMs === undefined) firstTokenMs = performance.now();
+      return { text: encodeSseEvent(event), end: false };
     }
     const json = parseJson(event.data);
-    const usage = json === undefined ? undefined : readUsage(isResponses ? ((json as { response?: unknown }).response ?? json) : json);
+    const usage = json === undefined ? undefined : readUsage(json);
     if (usage !== undefined) reportedUsage = usage;
-    const sequence = isResponses ? (json as { sequence_number?: unknown } | undefined)?.sequence_number : undefined;
-    if (typeof sequence === 'number' && Number.isInteger(sequence)) lastSequence = sequence;
-    const facts = inspect(json);
-    if (isResponses) {
-      counter.add(facts.text);
-      for (let call = 0; call < facts.toolCalls; call++) counter.addToolCall();
-    } else {
-      counter.addRaw(event.data);
-    }
-    if (facts.usageOnly && !request.clientWantsStreamUsage) return { text: '', end: false };
+    if (inspect(json).usageOnly && !request.clientWantsStreamUsage) return { text: '', end: false };
     if (firstTokenMs === undefined) firstTokenMs = performance.now();
-    const text = encodeSseEvent(event);
-    // OpenAI names each event with an `event:` line; servers that send only `data:` carry the name in `type`.
-    const eventType = event.event ?? (json as { type?: unknown } | undefined)?.type;
-    return { text, end: isResponses && typeof eventType === 'string' && RESPONSES_TERMINAL_EVENTS.has(eventType) };
+    return { text: encodeSseEvent(event), end: false };
   };
 
   const body = new ReadableStream<Uint8Array>({
@@ -200,7 +178,7 @@ export async function openRelayStream(options: RelayStreamOptions): Promise<Resp
           pendingRead = undefined;
           if (events === undefined) {
             // End of body without the end marker proves nothing was completed (2.4.2).
-            out += errorEvent(isResponses, lastSequence, 'stream_truncated', 'the upstream ended the stream before it was complete');
+            out += errorEvent('stream_truncated', 'the upstream ended the stream before it was complete');
             flush();
             finish('upstream_error', 'stream_truncated');
             controller.close();
@@ -225,7 +203,7 @@ export async function openRelayStream(options: RelayStreamOptions): Promise<Resp
       } catch (error) {
         const code = isUpstreamError(error) ? error.code : 'stream_failed';
         try {
-          out += errorEvent(isResponses, lastSequence, code, 'the upstream stream failed before it was complete');
+          out += errorEvent(code, 'the upstream stream failed before it was complete');
           flush();
           controller.close();
         } catch {
