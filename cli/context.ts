@@ -6,8 +6,13 @@
 import type { Command } from 'commander';
 import { type LoadedConfig, loadConfig } from '../src/config/load.ts';
 import type { OptionKey } from '../src/config/schema.ts';
+import { invalidArgument } from '../src/errors/gateway-error.ts';
 import { createDeps, type Deps, type DepsOptions } from '../src/deps.ts';
 import { auditedDeps } from './audit-trail.ts';
+import { createApiClient } from './remote/client.ts';
+import { createRemoteServices } from './remote/services.ts';
+import { commandPath, isRemote, remoteTargetFor } from './remote/target.ts';
+import { type CliServices, localServices } from './services.ts';
 
 /** Flags every command accepts (declared on the root program) and the option each one sets. */
 export const globalFlags = {
@@ -56,6 +61,10 @@ export async function withDeps<T>(
   fn: (deps: Deps) => Promise<T>,
   options: DepsOptions & { extraFlags?: Partial<Record<OptionKey, string | number | undefined>> } = {},
 ): Promise<T> {
+  if (isRemote(command)) {
+    // A safety net: every command that reaches the database directly is in localOnlyCommands (./remote/target.ts).
+    throw invalidArgument('--server', `gateway ${commandPath(command)} has no remote mode; run it on the gateway host without --server/--token`);
+  }
   const deps = await createDeps(configFor(command, options.extraFlags), options);
   announceRootPassword(deps);
   try {
@@ -63,4 +72,15 @@ export async function withDeps<T>(
   } finally {
     await deps.close();
   }
+}
+
+/**
+ * Runs `fn` with the services a command uses: over the admin API of the gateway named by `--server` (with the
+ * access token of `--token`), or else the local ones on the configured database (see withDeps). The output of
+ * a command is the same either way.
+ */
+export async function withServices<T>(command: Command, fn: (services: CliServices) => Promise<T>): Promise<T> {
+  const target = remoteTargetFor(command);
+  if (target !== undefined) return fn(createRemoteServices(createApiClient(target)));
+  return withDeps(command, (deps) => fn(localServices(deps)));
 }

@@ -24,6 +24,8 @@ import { registerTuiCommand } from './commands/tui.ts';
 import { registerUsageCommand } from './commands/usage.ts';
 import { registerUserCommands } from './commands/user/index.ts';
 import { exitCodes, reportError } from './output.ts';
+import { extractRemoteFlags } from './remote/argv.ts';
+import { refuseRemoteForLocalCommands, rememberRemoteFlags } from './remote/target.ts';
 
 export function buildProgram(): Command {
   const program = new Command('gateway')
@@ -36,8 +38,18 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-level <level>', 'debug, info, warn or error (env GATEWAY_LOG_LEVEL)'))
     .addOption(new Option('--log-format <format>', 'auto, json or pretty (env GATEWAY_LOG_FORMAT)'))
     .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Remote mode (every command but serve, migrate, config, init, ledger check, model list, user redeem and tui):
+  --server <url>  a gateway's address; the command works through its admin API (env GATEWAY_SERVER)
+  --token <pat>   a personal access token, gpat_… (env GATEWAY_TOKEN, better than the flag, which shows in ps)
+  $ GATEWAY_TOKEN=gpat_… gateway --server https://gateway.example.com channel list`,
+    )
     .exitOverride();
   // Values are validated by src/config (which also reads the environment), so errors name flag and variable alike.
+  // --server and --token are taken out of the arguments before commander sees them (./remote/argv.ts).
+  program.hook('preAction', (_program, actionCommand) => refuseRemoteForLocalCommands(actionCommand));
 
   registerServeCommand(program);
   registerMigrateCommand(program);
@@ -69,7 +81,10 @@ export function buildProgram(): Command {
 
 export async function main(argv: readonly string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv as string[], { from: 'user' });
+    const program = buildProgram();
+    const { argv: rest, flags } = extractRemoteFlags(argv, program);
+    rememberRemoteFlags(program, flags);
+    await program.parseAsync(rest, { from: 'user' });
     return process.exitCode === undefined ? exitCodes.ok : Number(process.exitCode);
   } catch (error) {
     return reportError(error);

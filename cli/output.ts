@@ -69,7 +69,8 @@ export function reportError(error: unknown): number {
   }
   if (isGatewayError(error)) {
     process.stderr.write(`error: ${sanitize(error.message)}\n`);
-    const operational = error.code === 'database_unavailable' || error.code === 'internal_error';
+    // shutting_down: a remote gateway that is draining (503), as unavailable as an unreachable database.
+    const operational = error.code === 'database_unavailable' || error.code === 'internal_error' || error.code === 'shutting_down';
     return operational ? exitCodes.failure : exitCodes.invalidInput;
   }
   const message = error instanceof Error ? error.message : String(error);

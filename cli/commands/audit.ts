@@ -5,9 +5,9 @@
  */
 import type { Command } from 'commander';
 import { invalidArgument } from '../../src/errors/gateway-error.ts';
-import { AUDIT_QUERY_LIMITS, type AuditView, createAuditService } from '../../src/services/audit.ts';
+import { AUDIT_QUERY_LIMITS, type AuditView } from '../../src/services/audit.ts';
 import { parseSince } from '../../src/services/since.ts';
-import { withDeps } from '../context.ts';
+import { withServices } from '../context.ts';
 import { parseIntegerFlag } from '../flags.ts';
 import { output, renderTable } from '../output.ts';
 
@@ -92,9 +92,9 @@ Examples:
     )
     .action(async (flags: AuditFlags, self: Command) => {
       const limit = parseLimit(flags.limit);
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const now = deps.clock.now();
-        const { entries } = await createAuditService(deps).page(
+        const { entries } = await deps.audit.page(
           {
             actor: flags.actor,
             action: flags.action,

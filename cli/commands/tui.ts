@@ -7,17 +7,10 @@ import type { Command } from 'commander';
 import { invalidArgument } from '../../src/errors/gateway-error.ts';
 import { withDeps } from '../context.ts';
 
-interface TuiFlags {
-  server?: string;
-  token?: string;
-}
-
 export function registerTuiCommand(program: Command): void {
   program
     .command('tui')
     .description('Open the terminal admin interface: live dashboard, channels, keys, users, redemption codes and the request log.')
-    .option('--server <url>', 'remote gateway admin API (not available yet: the TUI works on the local database)')
-    .option('--token <pat>', 'personal access token for --server (not available yet)')
     .addHelpText(
       'after',
       `
@@ -29,10 +22,8 @@ Examples:
   $ gateway tui --data-dir /var/lib/gateway
   $ SQL_DSN=postgres://gateway@127.0.0.1/gateway gateway tui`,
     )
-    .action(async (flags: TuiFlags, self: Command) => {
-      if (flags.server !== undefined || flags.token !== undefined) {
-        throw invalidArgument('--server', 'remote mode (--server/--token) is not available yet; run gateway tui on the gateway host, where it opens the configured database');
-      }
+    // --server/--token (remote mode) are refused before this runs, with the reason (cli/remote/target.ts).
+    .action(async (_flags: unknown, self: Command) => {
       if (process.stdin.isTTY !== true || process.stdout.isTTY !== true) {
         throw invalidArgument('tui', 'gateway tui needs an interactive terminal; for scripts use the other commands (gateway channel list --json, gateway logs --follow …)');
       }

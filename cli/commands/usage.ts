@@ -1,8 +1,8 @@
 /** `gateway usage`: requests, tokens and spend per model, user, key or channel, from the hourly aggregates. */
 import type { Command } from 'commander';
 import { parseSince } from '../../src/services/since.ts';
-import { parseUsageDimension, queryUsage, type UsageReport } from '../../src/services/usage.ts';
-import { withDeps } from '../context.ts';
+import { parseUsageDimension, type UsageReport } from '../../src/services/usage.ts';
+import { withServices } from '../context.ts';
 import { output, renderTable } from '../output.ts';
 
 interface UsageFlags {
@@ -42,8 +42,8 @@ Examples:
     )
     .action(async (flags: UsageFlags, self: Command) => {
       const by = parseUsageDimension(flags.by);
-      await withDeps(self, async (deps) => {
-        const report = await queryUsage(deps.store, { by, since: parseSince(flags.since, deps.clock.now()) });
+      await withServices(self, async (deps) => {
+        const report = await deps.usage.query({ by, since: parseSince(flags.since, deps.clock.now()) });
         output(flags.json, report, () => renderUsage(report));
       });
     });

@@ -268,6 +268,8 @@ export function loadConfig(input: LoadInput = {}): LoadedConfig {
     secret: text('secret'),
     sessionSecret: text('sessionSecret'),
     rootPassword: text('rootPassword'),
+    server: text('server'),
+    token: text('token'),
   });
   return { config, sources: Object.freeze(sources) };
 }

@@ -202,6 +202,23 @@ export const optionSpecs = {
     notInFile: true,
     description: 'Password for the root administrator created on first start. Default: a random one, printed once.',
   },
+  server: {
+    fileKey: 'server',
+    flag: '--server',
+    env: ['GATEWAY_SERVER'],
+    kind: { type: 'string' },
+    notInFile: true,
+    description: 'Remote mode of the CLI: the address of a gateway (https://gateway.example.com) whose admin API the commands use instead of the local database.',
+  },
+  token: {
+    fileKey: 'token',
+    flag: '--token',
+    env: ['GATEWAY_TOKEN'],
+    kind: { type: 'string' },
+    secret: true,
+    notInFile: true,
+    description: 'Remote mode of the CLI: a personal access token (gpat_…) for --server. Prefer the environment: a flag shows in ps.',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionKey = keyof typeof optionSpecs;
@@ -233,6 +250,9 @@ export type Config = {
   readonly secret: string | undefined;
   readonly sessionSecret: string | undefined;
   readonly rootPassword: string | undefined;
+  /** The CLI's remote mode (cli/remote); the server itself never reads them. */
+  readonly server: string | undefined;
+  readonly token: string | undefined;
 };
 
 /** Defaults; `undefined` means "not set". Paths relative to the data directory are resolved by load. */
@@ -264,6 +284,8 @@ export function defaultValues(): Record<OptionKey, string | number | undefined> 
     secret: undefined,
     sessionSecret: undefined,
     rootPassword: undefined,
+    server: undefined,
+    token: undefined,
   };
 }
 

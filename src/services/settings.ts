@@ -234,7 +234,8 @@ export interface SettingsService {
   update(changes: Readonly<Record<string, SettingInput | null>>): Promise<SettingView[]>;
 }
 
-function requireName(name: string): SettingName {
+/** The setting a name names; invalid_argument listing the known ones otherwise (also the remote CLI's check). */
+export function requireSettingName(name: string): SettingName {
   if (!isSettingName(name)) throw invalidArgument('name', `unknown setting "${name}"; known settings: ${settingNames.join(', ')}`);
   return name;
 }
@@ -281,7 +282,7 @@ export function createSettingsService(context: ServiceContext): SettingsService 
       return Promise.all(settingNames.map((name) => view(name, values)));
     },
     set: async (name, text) => {
-      const settingName = requireName(name);
+      const settingName = requireSettingName(name);
       const value = parseSettingValue(settingName, text);
       await writeWithRevision(store, 'settings', clock.now, async (tx, now) => {
         await tx
@@ -292,7 +293,7 @@ export function createSettingsService(context: ServiceContext): SettingsService 
       return view(settingName);
     },
     reset: async (name) => {
-      const settingName = requireName(name);
+      const settingName = requireSettingName(name);
       await writeWithRevision(store, 'settings', clock.now, async (tx) => {
         await tx.delete(table).where(eq(table.key, settingName));
       });

@@ -238,8 +238,10 @@ function compareKeys(left: string, right: string): number {
 /** The usage reads of the admin API, on one store. */
 export interface UsageService {
   series(query: UsageSeriesQuery): Promise<UsageSeriesReport>;
+  /** The sums of `gateway usage` (queryUsage): one row per model, user, key or channel. */
+  totals(query: UsageQuery): Promise<UsageReport>;
 }
 
 export function createUsageService(store: Store): UsageService {
-  return { series: (query) => queryUsageSeries(store, query) };
+  return { series: (query) => queryUsageSeries(store, query), totals: (query) => queryUsage(store, query) };
 }

@@ -9,6 +9,7 @@ import { beforeAll, expect, test } from 'bun:test';
 import type { RouteRole } from '../../src/http/admin/define.ts';
 import { adminRoutes } from '../../src/http/admin/registry.ts';
 import { base32Decode, hotp, totpStep } from '../../src/security/totp.ts';
+import { createModelAliasService } from '../../src/services/model-aliases.ts';
 import { type AdminApiHarness, type Caller, cookieOf, forEachAdminDialect } from '../helpers/admin-api.ts';
 import { logEntry } from '../helpers/log-entries.ts';
 import { writeLogRows } from '../helpers/log-rows.ts';
@@ -348,6 +349,17 @@ const table: Record<string, Row> = {
     foreign: { as: 'user', status: 404, sample: async (harness) => ({ path: `/api/user/self/logs/${await logRowOf(harness, 'bob')}` }) },
   },
   'GET /api/usage': { role: 'admin', sample: async () => ({ path: '/api/usage?group_by=day&by=model&since=7d' }) },
+  'GET /api/usage/totals': { role: 'admin', sample: async () => ({ path: '/api/usage/totals?by=channel&since=1d' }) },
+  'GET /api/model-aliases': { role: 'admin', sample: async () => ({ path: '/api/model-aliases?per_page=5' }) },
+  'POST /api/model-aliases': { role: 'admin', sample: async () => ({ path: '/api/model-aliases', body: { alias: unique('table-alias-'), target: 'gpt-4o' } }) },
+  'DELETE /api/model-aliases': {
+    role: 'admin',
+    sample: async (harness) => {
+      const alias = unique('table-alias-');
+      await createModelAliasService(harness.deps).add(alias, 'gpt-4o');
+      return { path: `/api/model-aliases?alias=${alias}` };
+    },
+  },
   'GET /api/user/self/usage': { role: 'user', sample: async () => ({ path: '/api/user/self/usage?by=token' }) },
 };
 
@@ -394,7 +406,7 @@ forEachAdminDialect('route table', (harness) => {
       const allowed = await h.call(method, sample.path, { caller, body: sample.body });
       expect({ key, status: allowed.status, body: allowed.status < 300 ? 'ok' : allowed.body }).toEqual({
         key,
-        status: method === 'POST' && ['/api/tokens', '/api/users', '/api/user/access-tokens', '/api/auth/register', '/api/channels', '/api/redemptions'].includes(routePath) ? 201 : 200,
+        status: method === 'POST' && ['/api/tokens', '/api/users', '/api/user/access-tokens', '/api/auth/register', '/api/channels', '/api/redemptions', '/api/model-aliases'].includes(routePath) ? 201 : 200,
         body: 'ok',
       });
 

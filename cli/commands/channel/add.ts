@@ -1,7 +1,7 @@
 /** `gateway channel add`: registers an upstream provider with its keys and models. */
 import type { Command } from 'commander';
 import { invalidArgument } from '../../../src/errors/gateway-error.ts';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 import { addChannelFieldOptions, type ChannelFlags, channelFieldsFromFlags, settingsHelp } from './flags.ts';
 import { renderChannel } from './render.ts';
@@ -28,7 +28,7 @@ ${settingsHelp()}`,
     if (name === undefined || type === undefined || keys === undefined || models === undefined) {
       throw invalidArgument('--name', 'channel add needs --name, --type, --key and --models');
     }
-    await withDeps(self, async (deps) => {
+    await withServices(self, async (deps) => {
       const created = await deps.channels.add({ ...fields, name, type, keys, models });
       output(flags.json, created, () => `Added channel ${created.name} (id ${created.id}).\n\n${renderChannel(created)}`);
     });

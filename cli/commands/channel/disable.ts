@@ -1,6 +1,6 @@
 /** `gateway channel disable REF`: takes a channel out of routing without deleting it. */
 import type { Command } from 'commander';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 
 export function registerChannelDisableCommand(channel: Command): void {
@@ -17,7 +17,7 @@ Examples:
   $ gateway channel disable 3 --json`,
     )
     .action(async (ref: string, flags: { json?: boolean }, self: Command) => {
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const updated = await deps.channels.setEnabled(ref, false);
         output(flags.json, updated, () => `Channel ${updated.name} (id ${updated.id}) is disabled.`);
       });

@@ -1,6 +1,6 @@
 /** `gateway channel enable REF`: puts a disabled or auto-disabled channel back into routing. */
 import type { Command } from 'commander';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 
 export function registerChannelEnableCommand(channel: Command): void {
@@ -17,7 +17,7 @@ Examples:
   $ gateway channel enable 3 --json`,
     )
     .action(async (ref: string, flags: { json?: boolean }, self: Command) => {
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const updated = await deps.channels.setEnabled(ref, true);
         output(flags.json, updated, () => `Channel ${updated.name} (id ${updated.id}) is enabled.`);
       });

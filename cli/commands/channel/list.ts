@@ -1,6 +1,6 @@
 /** `gateway channel list`: every channel, optionally filtered; keys appear only as a count. */
 import type { Command } from 'commander';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 import { renderChannelTable } from './render.ts';
 
@@ -33,7 +33,7 @@ Examples:
   $ gateway channel list --type anthropic --json`,
     )
     .action(async (flags: ListFlags, self: Command) => {
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const channels = await deps.channels.list({
           type: flags.type,
           status: flags.status,

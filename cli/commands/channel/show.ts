@@ -1,6 +1,6 @@
 /** `gateway channel show REF`: one channel in full; keys only as their last four characters. */
 import type { Command } from 'commander';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 import { renderChannel } from './render.ts';
 
@@ -18,7 +18,7 @@ Examples:
   $ gateway channel show 3 --json`,
     )
     .action(async (ref: string, flags: { json?: boolean }, self: Command) => {
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const found = await deps.channels.get(ref);
         output(flags.json, found, () => renderChannel(found));
       });

@@ -1,11 +1,8 @@
 /** `gateway channel test`: sends a channel one minimal real request and reports whether it answered. */
 import type { Command } from 'commander';
 import { invalidArgument } from '../../../src/errors/gateway-error.ts';
-import { type ChannelTestDeps, type ChannelTestResult, testChannel, testChannelKeys } from '../../../src/relay/channel-test.ts';
-import { isPeriodicallyTested } from '../../../src/relay/channel-tester.ts';
-import { createDispatcher } from '../../../src/relay/dispatch.ts';
-import { createChannelHealthService } from '../../../src/services/channel-health.ts';
-import { withDeps } from '../../context.ts';
+import type { ChannelTestResult } from '../../../src/relay/channel-test.ts';
+import { withServices } from '../../context.ts';
 import { exitCodes, output, renderTable } from '../../output.ts';
 
 interface TestFlags {
@@ -75,21 +72,10 @@ Examples:
       if (flags.all === true && flags.model !== undefined) {
         throw invalidArgument('--model', "--model applies to one channel; with --all each channel is tested with its own --test-model or first model");
       }
-      const results = await withDeps(self, async (deps) => {
-        const testDeps: ChannelTestDeps = {
-          ...deps,
-          dispatcher: createDispatcher({}),
-          health: createChannelHealthService({ store: deps.store, cipher: deps.cipher, clock: deps.clock }),
-        };
-        const runOne = async (channelRef: string | number): Promise<ChannelTestResult[]> =>
-          flags.allKeys === true
-            ? testChannelKeys(testDeps, channelRef, { model: flags.model })
-            : [await testChannel(testDeps, channelRef, { model: flags.model })];
-        if (ref !== undefined) return runOne(ref);
-        const tested: ChannelTestResult[] = [];
-        for (const view of (await deps.channels.list()).filter(isPeriodicallyTested)) tested.push(...(await runOne(view.id)));
-        return tested;
-      });
+      const options = { model: flags.model, allKeys: flags.allKeys };
+      const results = await withServices(self, (services) =>
+        ref !== undefined ? services.channelTests.test(ref, options) : services.channelTests.testAll(options),
+      );
       output(flags.json, results, () => renderResults(results));
       if (results.some((result) => !result.ok)) process.exitCode = exitCodes.failure;
     });

@@ -1,7 +1,7 @@
 /** `gateway channel update REF`: changes the given fields; abilities are rebuilt in the same transaction. */
 import type { Command } from 'commander';
 import { invalidArgument } from '../../../src/errors/gateway-error.ts';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 import { addChannelFieldOptions, type ChannelFlags, channelFieldsFromFlags, settingsHelp } from './flags.ts';
 import { renderChannel } from './render.ts';
@@ -28,7 +28,7 @@ ${settingsHelp()}`,
     if (Object.keys(patch).length === 0) {
       throw invalidArgument('update', 'nothing to change; give at least one flag such as --priority 5 (see: gateway channel update --help)');
     }
-    await withDeps(self, async (deps) => {
+    await withServices(self, async (deps) => {
       const updated = await deps.channels.update(ref, patch);
       output(flags.json, updated, () => `Updated channel ${updated.name} (id ${updated.id}).\n\n${renderChannel(updated)}`);
     });

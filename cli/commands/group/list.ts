@@ -1,6 +1,6 @@
 /** `gateway group list`. */
 import type { Command } from 'commander';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 import { renderGroups } from './render.ts';
 
@@ -18,7 +18,7 @@ Examples:
   $ gateway group list --json`,
     )
     .action(async (flags: { json?: boolean }, self: Command) => {
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const groups = await deps.prices.listGroups();
         output(flags.json, groups, () => renderGroups(groups));
       });

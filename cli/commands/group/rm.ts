@@ -1,6 +1,6 @@
 /** `gateway group rm NAME`: the group then pays list price (multiplier 1). */
 import type { Command } from 'commander';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 import { confirmOrRequireYes } from '../../prompts/confirm.ts';
 
@@ -20,7 +20,7 @@ Examples:
   $ gateway group rm vip --yes --json`,
     )
     .action(async (name: string, flags: { yes?: boolean; json?: boolean }, self: Command) => {
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const existing = (await deps.prices.listGroups()).find((entry) => entry.name === name.trim());
         // An unknown group is reported by `removeGroup` with the fix; asking first would only delay that message.
         if (existing !== undefined) {

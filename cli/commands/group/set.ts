@@ -1,7 +1,7 @@
 /** `gateway group set NAME --multiplier X`. */
 import type { Command } from 'commander';
 import { invalidArgument } from '../../../src/errors/gateway-error.ts';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 
 export function registerGroupSetCommand(group: Command): void {
@@ -22,7 +22,7 @@ Examples:
     .action(async (name: string, flags: { multiplier?: string; description?: string; json?: boolean }, self: Command) => {
       const multiplier = flags.multiplier;
       if (multiplier === undefined) throw invalidArgument('--multiplier', '--multiplier is required, like --multiplier 1.5 (or 0 for free)');
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const view = await deps.prices.setGroup(name, { multiplier, description: flags.description });
         output(flags.json, view, () => `Group ${view.name} now pays ×${view.multiplier}.`);
       });

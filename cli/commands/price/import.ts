@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { invalidArgument } from '../../../src/errors/gateway-error.ts';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 
 const expectedShape = 'a JSON object of New API options like {"ModelRatio": "{\\"gpt-4o\\": 1.25}", "GroupRatio": "{\\"vip\\": 0.8}"}';
@@ -66,7 +66,7 @@ Examples:
     )
     .action(async (file: string, flags: { json?: boolean }, self: Command) => {
       const options = readOptionsFile(file);
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const result = await deps.prices.importNewApi(options);
         output(flags.json, result, () => {
           const perCall = result.prices.filter((entry) => entry.mode === 'per-call').length;

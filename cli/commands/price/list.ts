@@ -1,6 +1,6 @@
 /** `gateway price list [--model M]`. */
 import type { Command } from 'commander';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 import { renderPrices } from './render.ts';
 
@@ -19,7 +19,7 @@ Examples:
   $ gateway price list --model o3-mini-high --json`,
     )
     .action(async (flags: { model?: string; json?: boolean }, self: Command) => {
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         if (flags.model === undefined) {
           const prices = await deps.prices.list();
           output(flags.json, prices, () => renderPrices(prices));

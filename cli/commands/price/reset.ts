@@ -1,6 +1,6 @@
 /** `gateway price reset [MODEL]`: back to the built-in list price. */
 import type { Command } from 'commander';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 import { describePrice } from './render.ts';
 
@@ -18,7 +18,7 @@ Examples:
   $ gateway price reset --json`,
     )
     .action(async (model: string | undefined, flags: { json?: boolean }, self: Command) => {
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const result = await deps.prices.reset(model);
         if (model === undefined) {
           output(flags.json, result, () =>

@@ -1,6 +1,6 @@
 /** `gateway price rm MODEL`: requests for the model are then billed by a wildcard, or refused as unpriced. */
 import type { Command } from 'commander';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 import { confirmOrRequireYes } from '../../prompts/confirm.ts';
 import { describePrice } from './render.ts';
@@ -21,7 +21,7 @@ Examples:
   $ gateway price rm 'my-finetune-*' --yes --json`,
     )
     .action(async (model: string, flags: { yes?: boolean; json?: boolean }, self: Command) => {
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const existing = (await deps.prices.list()).find((entry) => entry.model === model.trim());
         // An unknown model is reported by `remove` with the fix; asking first would only delay that message.
         if (existing !== undefined) {

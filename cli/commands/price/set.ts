@@ -1,7 +1,7 @@
 /** `gateway price set MODEL`: token rates in USD per 1M tokens, a per-call price, or New API ratios. */
 import type { Command } from 'commander';
 import type { PriceInput } from '../../../src/services/prices.ts';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 import { describePrice } from './render.ts';
 
@@ -54,7 +54,7 @@ Examples:
       const { json, ...fields } = flags;
       // The service tells the three forms apart by the fields given and refuses mixes, naming the flags.
       const input = fields as PriceInput;
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const view = await deps.prices.set(model, input);
         output(json, view, () => `Set the price of ${view.model}: ${describePrice(view)}.`);
       });

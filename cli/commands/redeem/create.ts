@@ -1,6 +1,6 @@
 /** `gateway redeem create --amount USD`: new single-use codes, printed in full this once. */
 import type { Command } from 'commander';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { parseIntegerFlag } from '../../flags.ts';
 import { output } from '../../output.ts';
 import { renderRedemptionTable } from './render.ts';
@@ -33,7 +33,7 @@ Examples:
     )
     .action(async (flags: CreateFlags, self: Command) => {
       const count = flags.count === undefined ? undefined : parseIntegerFlag(flags.count, '--count');
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const created = await deps.redemptions.create({ amountUsd: flags.amount, count, name: flags.name, expires: flags.expires });
         output(flags.json, created, () => {
           const amount = created.redemptions[0]?.amountUsd ?? '0';

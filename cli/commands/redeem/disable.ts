@@ -1,6 +1,6 @@
 /** `gateway redeem disable REF`: an unused code can no longer be redeemed. */
 import type { Command } from 'commander';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 
 export function registerRedeemDisableCommand(redeem: Command): void {
@@ -17,7 +17,7 @@ Examples:
   $ gateway redeem disable AbCd1234 --json`,
     )
     .action(async (ref: string, flags: { json?: boolean }, self: Command) => {
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const disabled = await deps.redemptions.disable(ref);
         output(flags.json, disabled, () => `Redemption code ${disabled.prefix} (id ${disabled.id}) is disabled.`);
       });

@@ -1,6 +1,6 @@
 /** `gateway redeem list`: every redemption code (only its prefix), oldest first. */
 import type { Command } from 'commander';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 import { renderRedemptionTable } from './render.ts';
 
@@ -19,7 +19,7 @@ Examples:
   $ gateway redeem list --status unused --json`,
     )
     .action(async (flags: { status?: string; json?: boolean }, self: Command) => {
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const redemptions = await deps.redemptions.list({ status: flags.status });
         output(flags.json, redemptions, () => renderRedemptionTable(redemptions));
       });

@@ -1,6 +1,6 @@
 /** `gateway redeem rm REF`: deletes a code that was never redeemed, after a confirmation. */
 import type { Command } from 'commander';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 import { confirmOrRequireYes } from '../../prompts/confirm.ts';
 
@@ -20,7 +20,7 @@ Examples:
   $ gateway redeem rm AbCd1234 --yes --json`,
     )
     .action(async (ref: string, flags: { yes?: boolean; json?: boolean }, self: Command) => {
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const target = await deps.redemptions.get(ref);
         await confirmOrRequireYes({
           yes: flags.yes,

@@ -1,6 +1,6 @@
 /** `gateway setting list`. */
 import type { Command } from 'commander';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 import { renderSettings } from './render.ts';
 
@@ -10,7 +10,7 @@ export function registerSettingListCommand(setting: Command): void {
     .description('List every setting with its value.')
     .option('--json', 'print JSON only')
     .action(async (flags: { json?: boolean }, command: Command) => {
-      await withDeps(command, async (deps) => {
+      await withServices(command, async (deps) => {
         const views = await deps.settings.list();
         output(flags.json, views, () => renderSettings(views));
       });

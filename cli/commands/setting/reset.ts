@@ -1,6 +1,6 @@
 /** `gateway setting reset NAME`. */
 import type { Command } from 'commander';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 import { shown } from './render.ts';
 
@@ -11,7 +11,7 @@ export function registerSettingResetCommand(setting: Command): void {
     .description('Return a setting to its default.')
     .option('--json', 'print JSON only')
     .action(async (name: string, flags: { json?: boolean }, command: Command) => {
-      await withDeps(command, async (deps) => {
+      await withServices(command, async (deps) => {
         const view = await deps.settings.reset(name);
         output(flags.json, view, () => `${view.name} = ${shown(view.value)} (default)`);
       });

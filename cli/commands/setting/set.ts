@@ -1,6 +1,6 @@
 /** `gateway setting set NAME VALUE`. */
 import type { Command } from 'commander';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 import { shown } from './render.ts';
 
@@ -20,7 +20,7 @@ Examples:
   $ gateway setting set auto_disable_enabled true`,
     )
     .action(async (name: string, value: string, flags: { json?: boolean }, command: Command) => {
-      await withDeps(command, async (deps) => {
+      await withServices(command, async (deps) => {
         const view = await deps.settings.set(name, value);
         output(flags.json, view, () => `${view.name} = ${shown(view.value)}`);
       });

@@ -1,6 +1,6 @@
 /** `gateway token create --name NAME`: a new API key, printed in full this once. */
 import type { Command } from 'commander';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 import { addTokenFieldOptions, type TokenFlags, tokenFieldsFromFlags } from './flags.ts';
 import { renderToken } from './render.ts';
@@ -22,7 +22,7 @@ Examples:
     )
     .action(async (flags: TokenFlags & { name: string }, self: Command) => {
       const fields = tokenFieldsFromFlags(flags);
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const created = await deps.tokens.create({
           name: flags.name,
           user: flags.user,

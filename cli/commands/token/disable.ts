@@ -1,6 +1,6 @@
 /** `gateway token disable REF`: the key stops working until it is enabled again. */
 import type { Command } from 'commander';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 
 export function registerTokenDisableCommand(token: Command): void {
@@ -18,7 +18,7 @@ Examples:
   $ gateway token disable 7 --json`,
     )
     .action(async (ref: string, flags: { user?: string; json?: boolean }, self: Command) => {
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const updated = await deps.tokens.setEnabled(ref, false, { user: flags.user });
         output(flags.json, updated, () => `Key ${updated.name} (id ${updated.id}) is disabled.`);
       });

@@ -1,6 +1,6 @@
 /** `gateway token enable REF`: a disabled key works again (unless expired or out of quota). */
 import type { Command } from 'commander';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 
 export function registerTokenEnableCommand(token: Command): void {
@@ -18,7 +18,7 @@ Examples:
   $ gateway token enable 7 --json`,
     )
     .action(async (ref: string, flags: { user?: string; json?: boolean }, self: Command) => {
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const updated = await deps.tokens.setEnabled(ref, true, { user: flags.user });
         const fixes = { expired: '--expires 30d', exhausted: '--quota 5' } as const;
         const note =

@@ -1,6 +1,6 @@
 /** `gateway token list`: every live key (never the key itself, only its prefix). */
 import type { Command } from 'commander';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 import { renderTokenTable } from './render.ts';
 
@@ -19,7 +19,7 @@ Examples:
   $ gateway token list --user alice --json`,
     )
     .action(async (flags: { user?: string; json?: boolean }, self: Command) => {
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const tokens = await deps.tokens.list({ user: flags.user });
         output(flags.json, tokens, () => renderTokenTable(tokens));
       });

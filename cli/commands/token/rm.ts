@@ -1,6 +1,6 @@
 /** `gateway token rm REF`: removes a key (it stops working at once), after a confirmation. */
 import type { Command } from 'commander';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 import { confirmOrRequireYes } from '../../prompts/confirm.ts';
 
@@ -21,7 +21,7 @@ Examples:
   $ gateway token rm 7 --yes --json`,
     )
     .action(async (ref: string, flags: { user?: string; yes?: boolean; json?: boolean }, self: Command) => {
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const target = await deps.tokens.get(ref, { user: flags.user });
         await confirmOrRequireYes({
           yes: flags.yes,

@@ -1,6 +1,6 @@
 /** `gateway token show REF`: one key in full, except the key, which is shown only at creation. */
 import type { Command } from 'commander';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 import { renderToken } from './render.ts';
 
@@ -19,7 +19,7 @@ Examples:
   $ gateway token show ci --user alice --json`,
     )
     .action(async (ref: string, flags: { user?: string; json?: boolean }, self: Command) => {
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const found = await deps.tokens.get(ref, { user: flags.user });
         output(flags.json, found, () => renderToken(found));
       });

@@ -1,6 +1,6 @@
 /** `gateway token update REF`: quota, expiry, model and IP limits, group or name of a key. */
 import type { Command } from 'commander';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 import { addTokenFieldOptions, type TokenFlags, tokenFieldsFromFlags } from './flags.ts';
 import { renderToken } from './render.ts';
@@ -21,7 +21,7 @@ Examples:
     )
     .action(async (ref: string, flags: TokenFlags, self: Command) => {
       const patch = tokenFieldsFromFlags(flags);
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const updated = await deps.tokens.update(ref, patch, { user: flags.user });
         output(flags.json, updated, () => `Updated key ${updated.name} (id ${updated.id}).\n${renderToken(updated)}`);
       });

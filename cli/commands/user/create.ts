@@ -1,7 +1,7 @@
 /** `gateway user create NAME`: a new account; a generated password is printed once. */
 import type { Command } from 'commander';
 import { parseRole } from '../../../src/services/users.ts';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 import { readPasswordFlag } from './password-flag.ts';
 import { renderUser } from './render.ts';
@@ -38,7 +38,7 @@ Examples:
     )
     .action(async (name: string, flags: CreateFlags, self: Command) => {
       const password = await readPasswordFlag(flags.password);
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const created = await deps.users.create({
           username: name,
           password,

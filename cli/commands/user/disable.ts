@@ -1,6 +1,6 @@
 /** `gateway user disable REF`: blocks sign-in and every key of the user, keeping the account. */
 import type { Command } from 'commander';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 
 export function registerUserDisableCommand(user: Command): void {
@@ -19,7 +19,7 @@ Examples:
   $ gateway user disable 2 --json`,
     )
     .action(async (ref: string, flags: { json?: boolean }, self: Command) => {
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const updated = await deps.users.setEnabled(ref, false);
         output(flags.json, updated, () => `User ${updated.username} (id ${updated.id}) is disabled.`);
       });

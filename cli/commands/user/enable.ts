@@ -1,6 +1,6 @@
 /** `gateway user enable REF`: lets a disabled user sign in and use their keys again. */
 import type { Command } from 'commander';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 
 export function registerUserEnableCommand(user: Command): void {
@@ -17,7 +17,7 @@ Examples:
   $ gateway user enable 2 --json`,
     )
     .action(async (ref: string, flags: { json?: boolean }, self: Command) => {
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const updated = await deps.users.setEnabled(ref, true);
         output(flags.json, updated, () => `User ${updated.username} (id ${updated.id}) is enabled.`);
       });

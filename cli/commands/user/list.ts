@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { invalidArgument } from '../../../src/errors/gateway-error.ts';
 import { parseRole, type UserStatus } from '../../../src/services/users.ts';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 import { renderUserTable } from './render.ts';
 
@@ -31,7 +31,7 @@ Examples:
         role: flags.role === undefined ? undefined : parseRole(flags.role),
         status: flags.status === undefined ? undefined : parseStatus(flags.status),
       };
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const users = await deps.users.list(filter);
         output(flags.json, users, () => renderUserTable(users));
       });

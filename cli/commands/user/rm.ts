@@ -1,6 +1,6 @@
 /** `gateway user rm REF`: removes an account (soft delete) and disables its keys, after a confirmation. */
 import type { Command } from 'commander';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 import { confirmOrRequireYes } from '../../prompts/confirm.ts';
 
@@ -22,7 +22,7 @@ Examples:
   $ gateway user rm 2 --yes --json`,
     )
     .action(async (ref: string, flags: { yes?: boolean; json?: boolean }, self: Command) => {
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const target = await deps.users.get(ref);
         await confirmOrRequireYes({
           yes: flags.yes,

@@ -1,6 +1,6 @@
 /** `gateway user show REF`: one user in full (never the password hash). */
 import type { Command } from 'commander';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 import { renderUser } from './render.ts';
 
@@ -18,7 +18,7 @@ Examples:
   $ gateway user show 2 --json`,
     )
     .action(async (ref: string, flags: { json?: boolean }, self: Command) => {
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const found = await deps.users.get(ref);
         output(flags.json, found, () => renderUser(found));
       });

@@ -1,6 +1,6 @@
 /** `gateway user topup REF USD`: credits a wallet through the ledger (one credit row and one log line). */
 import type { Command } from 'commander';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 
 export function registerUserTopupCommand(user: Command): void {
@@ -18,7 +18,7 @@ Examples:
   $ gateway user topup 2 0.25 --json`,
     )
     .action(async (ref: string, usd: string, flags: { json?: boolean }, self: Command) => {
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const result = await deps.users.topup(ref, usd);
         output(flags.json, { ...result.user, amountUsd: result.amountUsd }, () =>
           `Added $${result.amountUsd} to ${result.user.username}; balance is now $${result.user.balanceUsd}.`,

@@ -1,7 +1,6 @@
 /** `gateway user 2fa-reset REF`: turns off a user's two-factor sign-in, for someone who lost their phone. */
 import type { Command } from 'commander';
-import { createTwoFactorService } from '../../../src/services/two-factor.ts';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 
 export function registerUserTwoFactorResetCommand(user: Command): void {
@@ -21,8 +20,8 @@ Examples:
   $ gateway user 2fa-reset 2 --json`,
     )
     .action(async (ref: string, flags: { json?: boolean }, self: Command) => {
-      await withDeps(self, async (deps) => {
-        const reset = await createTwoFactorService(deps).reset(ref);
+      await withServices(self, async (deps) => {
+        const reset = await deps.twoFactor.reset(ref);
         const { user: target, wasEnabled } = reset;
         output(flags.json, { ...target, twoFactorWasEnabled: wasEnabled }, () =>
           wasEnabled

@@ -1,7 +1,7 @@
 /** `gateway user update REF`: profile, role, group or password; money changes only through `user topup`. */
 import type { Command } from 'commander';
 import { parseRole, type UserPatch } from '../../../src/services/users.ts';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 import { readPasswordFlag } from './password-flag.ts';
 import { renderUser } from './render.ts';
@@ -45,7 +45,7 @@ Examples:
       if (flags.displayName !== undefined) patch.displayName = flags.displayName;
       const password = await readPasswordFlag(flags.password);
       if (password !== undefined) patch.password = password;
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (deps) => {
         const updated = await deps.users.update(ref, patch);
         output(flags.json, updated, () => `Updated user ${updated.username} (id ${updated.id}).\n${renderUser(updated)}`);
       });

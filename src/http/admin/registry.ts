@@ -11,6 +11,7 @@ import { channelOperationRoutes } from './routes/channel-operations.ts';
 import { channelRoutes } from './routes/channels.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { logRoutes } from './routes/logs.ts';
+import { modelAliasRoutes } from './routes/model-aliases.ts';
 import { priceRoutes } from './routes/prices.ts';
 import { redemptionRoutes } from './routes/redemptions.ts';
 import { registrationRoutes } from './routes/registration.ts';
@@ -33,6 +34,7 @@ export const adminRoutes: readonly AdminRoute[] = [
   ...channelKeyRoutes,
   ...channelOperationRoutes,
   ...priceRoutes,
+  ...modelAliasRoutes,
   ...redemptionRoutes,
   ...settingRoutes,
   ...logRoutes,

@@ -12,6 +12,7 @@ import { createDispatcher, type Dispatcher } from '../../relay/dispatch.ts';
 import { createAccessTokenService } from '../../services/access-tokens.ts';
 import { createAuditService } from '../../services/audit.ts';
 import { createLogQueryService, type LogQueryService } from '../../services/log-queries.ts';
+import { createModelAliasService, type ModelAliasService } from '../../services/model-aliases.ts';
 import type { PriceService } from '../../services/prices.ts';
 import { createRedeemLimiter, type RedeemLimiter, type RedemptionService } from '../../services/redemptions.ts';
 import type { SettingsService } from '../../services/settings.ts';
@@ -62,6 +63,7 @@ declare module './define.ts' {
     readonly settings: SettingsService;
     readonly logs: LogQueryService;
     readonly usage: UsageService;
+    readonly modelAliases: ModelAliasService;
   }
 }
 
@@ -115,6 +117,7 @@ export async function createAdminRuntime(deps: AdminDeps, options: AdminRuntimeO
     settings: deps.settings,
     logs: createLogQueryService(deps.store),
     usage: createUsageService(deps.store),
+    modelAliases: createModelAliasService(context),
     clock: deps.clock,
   };
   const routes = options.routes ?? adminRoutes;

@@ -23,7 +23,7 @@ import { formatUsd } from '../../services/money.ts';
 import type { GroupView, PriceView } from '../../services/prices.ts';
 import type { RedemptionView } from '../../services/redemptions.ts';
 import type { SettingView } from '../../services/settings.ts';
-import type { UsageSeriesReport, UsageTotals } from '../../services/usage.ts';
+import type { UsageReport, UsageSeriesReport, UsageTotals } from '../../services/usage.ts';
 
 const timestamp = (description: string) => t.String({ format: 'date-time', description });
 const nullableTimestamp = (description: string) => t.Union([t.String({ format: 'date-time' }), t.Null()], { description });
@@ -700,6 +700,39 @@ export function usageSeriesView(report: UsageSeriesReport): Static<typeof usageS
       totals: usageFiguresView(series.totals),
       points: series.points.map((point) => ({ bucket: new Date(point.bucket).toISOString(), ...usageFiguresView(point) })),
     })),
+    totals: usageFiguresView(report.totals),
+  };
+}
+
+const usageDimensionSchema = t.Union([t.Literal('model'), t.Literal('user'), t.Literal('token'), t.Literal('channel')]);
+
+export const usageReportSchema = t.Object(
+  {
+    by: usageDimensionSchema,
+    since: timestamp('The first hour included (whole UTC hours).'),
+    until: nullableTimestamp('The end, exclusive; null: up to now.'),
+    rows: t.Array(
+      t.Object(
+        {
+          key: t.String({ description: 'Model, username, key name or channel name; "#id" when it was removed, "(none)" for no channel.' }),
+          id: t.Union([t.Integer(), t.Null()], { description: 'User, key or channel id; null per model.' }),
+          ...usageFigures,
+        },
+        { additionalProperties: false },
+      ),
+      { description: 'Every row of the window, the most expensive first (as gateway usage prints them).' },
+    ),
+    totals: usageTotalsSchema,
+  },
+  { additionalProperties: false },
+);
+
+export function usageReportView(report: UsageReport): Static<typeof usageReportSchema> {
+  return {
+    by: report.by,
+    since: report.since,
+    until: report.until,
+    rows: report.rows.map((row) => ({ key: row.key, id: row.id, ...usageFiguresView(row) })),
     totals: usageFiguresView(report.totals),
   };
 }

@@ -1,7 +1,6 @@
 /** `gateway model alias add ALIAS TARGET`. */
 import type { Command } from 'commander';
-import { createModelAliasService } from '../../../../src/services/model-aliases.ts';
-import { withDeps } from '../../../context.ts';
+import { withServices } from '../../../context.ts';
 import { output } from '../../../output.ts';
 
 export function registerModelAliasAddCommand(alias: Command): void {
@@ -19,8 +18,8 @@ Examples:
   $ gateway model alias add claude-latest claude-sonnet-4-5 --json`,
     )
     .action(async (aliasName: string, target: string, flags: { json?: boolean }, self: Command) => {
-      await withDeps(self, async (deps) => {
-        const added = await createModelAliasService(deps).add(aliasName, target);
+      await withServices(self, async (deps) => {
+        const added = await deps.modelAliases.add(aliasName, target);
         output(flags.json, added, () => `Added alias ${added.alias} → ${added.target}.`);
       });
     });

@@ -1,7 +1,6 @@
 /** `gateway model alias list`. */
 import type { Command } from 'commander';
-import { createModelAliasService } from '../../../../src/services/model-aliases.ts';
-import { withDeps } from '../../../context.ts';
+import { withServices } from '../../../context.ts';
 import { output } from '../../../output.ts';
 import { renderAliases } from '../render.ts';
 
@@ -19,8 +18,8 @@ Examples:
   $ gateway model alias list --json`,
     )
     .action(async (flags: { json?: boolean }, self: Command) => {
-      await withDeps(self, async (deps) => {
-        const aliases = await createModelAliasService(deps).list();
+      await withServices(self, async (deps) => {
+        const aliases = await deps.modelAliases.list();
         output(flags.json, aliases, () => renderAliases(aliases));
       });
     });

@@ -1,7 +1,6 @@
 /** `gateway model alias rm ALIAS`: clients sending ALIAS then reach only channels serving that name itself. */
 import type { Command } from 'commander';
-import { createModelAliasService } from '../../../../src/services/model-aliases.ts';
-import { withDeps } from '../../../context.ts';
+import { withServices } from '../../../context.ts';
 import { output } from '../../../output.ts';
 import { confirmOrRequireYes } from '../../../prompts/confirm.ts';
 
@@ -21,8 +20,8 @@ Examples:
   $ gateway model alias rm gpt-4 --yes --json`,
     )
     .action(async (aliasName: string, flags: { yes?: boolean; json?: boolean }, self: Command) => {
-      await withDeps(self, async (deps) => {
-        const service = createModelAliasService(deps);
+      await withServices(self, async (deps) => {
+        const service = deps.modelAliases;
         const existing = (await service.list()).find((entry) => entry.alias === aliasName.trim());
         // An unknown alias is reported by `remove` with the fix; asking first would only delay that message.
         if (existing !== undefined) {

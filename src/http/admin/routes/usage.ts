@@ -5,10 +5,10 @@
  * a user reads their own, per model or per key.
  */
 import { t } from 'elysia';
-import { parseWindow } from '../../../services/since.ts';
+import { parseSince, parseWindow } from '../../../services/since.ts';
 import { USAGE_SERIES_LIMITS, type UsageDimension, type UsageGranularity } from '../../../services/usage.ts';
 import { defineRoute } from '../define.ts';
-import { usageSeriesSchema, usageSeriesView } from '../views.ts';
+import { usageReportSchema, usageReportView, usageSeriesSchema, usageSeriesView } from '../views.ts';
 
 const TAG = 'Usage';
 
@@ -60,6 +60,35 @@ export const usageRoutes = [
     ),
     response: usageSeriesSchema,
     handler: async ({ query, services }) => ({ data: usageSeriesView(await services.usage.series(seriesQueryOf(query, services.clock.now()))) }),
+  }),
+
+  defineRoute({
+    method: 'GET',
+    path: '/api/usage/totals',
+    role: 'admin',
+    tag: TAG,
+    summary: 'Requests, errors, tokens and cost per model, user, key or channel over a window, with the total (as gateway usage)',
+    description: 'Every row, not only the most expensive; whole UTC hours. The remote `gateway usage` reads this.',
+    query: t.Object(
+      {
+        by: t.Optional(
+          t.Union([t.Literal('model'), t.Literal('user'), t.Literal('token'), t.Literal('channel')], { description: 'One row per model (default), user, key (token) or channel.' }),
+        ),
+        since: when('The hour holding this time is the first (default 7d)'),
+        until: when('The end, exclusive, rounded up to a whole hour (default: now)'),
+      },
+      { additionalProperties: false },
+    ),
+    response: usageReportSchema,
+    handler: async ({ query, services }) => {
+      const now = services.clock.now();
+      const report = await services.usage.totals({
+        by: query.by ?? 'model',
+        since: parseSince(query.since ?? '7d', now, 'since'),
+        until: query.until === undefined ? undefined : parseSince(query.until, now, 'until'),
+      });
+      return { data: usageReportView(report) };
+    },
   }),
 
   defineRoute({
