@@ -11,6 +11,8 @@ import { isPeriodicallyTested } from '../src/relay/channel-tester.ts';
 import { createDispatcher } from '../src/relay/dispatch.ts';
 import { type AuditService, createAuditService } from '../src/services/audit.ts';
 import { createChannelHealthService } from '../src/services/channel-health.ts';
+import { type LogFilter, type LogPage, type LogView, latestLogId, queryLogs, readLogsAfter } from '../src/services/logs.ts';
+import { listServedModels, type ServedModelView } from '../src/services/served-models.ts';
 import type { ChannelService } from '../src/services/channels.ts';
 import { createModelAliasService, type ModelAliasService } from '../src/services/model-aliases.ts';
 import type { PriceService } from '../src/services/prices.ts';
@@ -32,6 +34,15 @@ export interface ChannelTests {
   testAll(options: ChannelTestOptions): Promise<ChannelTestResult[]>;
 }
 
+/** `gateway logs`: request rows, newest first, and the reads `--follow` polls with. */
+export interface LogReads {
+  query(filter: LogFilter): Promise<LogView[]>;
+  /** The id `--follow` starts after: rows up to it are printed from query(), later ones from readAfter(). */
+  latestId(): Promise<number>;
+  /** The next matching rows after `afterId`, oldest first. */
+  readAfter(filter: LogFilter, afterId: number): Promise<LogPage>;
+}
+
 export interface CliServices {
   readonly channels: Pick<ChannelService, 'add' | 'list' | 'get' | 'update' | 'setEnabled' | 'remove'>;
   readonly channelTests: ChannelTests;
@@ -44,6 +55,8 @@ export interface CliServices {
   readonly modelAliases: Pick<ModelAliasService, 'add' | 'list' | 'remove'>;
   readonly audit: Pick<AuditService, 'page'>;
   readonly usage: { query(query: UsageQuery): Promise<UsageReport> };
+  readonly logs: LogReads;
+  readonly servedModels: { list(): Promise<ServedModelView[]> };
   readonly clock: Clock;
 }
 
@@ -79,6 +92,12 @@ export function localServices(deps: Deps): CliServices {
     modelAliases: createModelAliasService(deps),
     audit: createAuditService(deps),
     usage: { query: (query) => queryUsage(deps.store, query) },
+    logs: {
+      query: (filter) => queryLogs(deps.store, filter),
+      latestId: () => latestLogId(deps.store),
+      readAfter: (filter, afterId) => readLogsAfter(deps.store, filter, afterId),
+    },
+    servedModels: { list: () => listServedModels(deps) },
     clock: deps.clock,
   };
 }

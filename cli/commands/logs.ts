@@ -3,11 +3,11 @@
  * --follow it prints new rows as they are written (polling once per second) until SIGINT or SIGTERM.
  */
 import type { Command } from 'commander';
-import type { Store } from '../../src/db/client.ts';
 import { invalidArgument } from '../../src/errors/gateway-error.ts';
-import { LOG_QUERY_LIMITS, type LogFilter, type LogView, latestLogId, queryLogs, readLogsAfter } from '../../src/services/logs.ts';
+import { LOG_QUERY_LIMITS, type LogFilter, type LogView } from '../../src/services/logs.ts';
 import { parseSince } from '../../src/services/since.ts';
-import { withDeps } from '../context.ts';
+import { withServices } from '../context.ts';
+import type { LogReads } from '../services.ts';
 import { parseIntegerFlag } from '../flags.ts';
 import { output, renderTable, sanitize } from '../output.ts';
 
@@ -105,19 +105,19 @@ function stopSignal(): { sleep(ms: number): Promise<void>; stopped(): boolean; d
   };
 }
 
-async function follow(store: Store, filter: LogFilter, json: boolean): Promise<void> {
+async function follow(logs: LogReads, filter: LogFilter, json: boolean): Promise<void> {
   const print = (views: readonly LogView[]): void => {
     for (const view of views) process.stdout.write(`${json ? JSON.stringify(view) : followLine(cells(view))}\n`);
   };
   const signal = stopSignal();
   try {
     // Rows newer than this are printed by the polling below, so none is printed twice.
-    let afterId = await latestLogId(store);
-    const recent = (await queryLogs(store, filter)).filter((view) => view.id <= afterId);
+    let afterId = await logs.latestId();
+    const recent = (await logs.query(filter)).filter((view) => view.id <= afterId);
     if (!json) process.stdout.write(`${followLine(headers)}\n`);
     print(recent.reverse());
     while (!signal.stopped()) {
-      const page = await readLogsAfter(store, filter, afterId);
+      const page = await logs.readAfter(filter, afterId);
       print(page.views);
       afterId = page.lastId;
       // A full page means more are waiting: fetch them at once.
@@ -152,21 +152,21 @@ Examples:
     )
     .action(async (flags: LogsFlags, self: Command) => {
       const limit = parseLimit(flags.limit);
-      await withDeps(self, async (deps) => {
+      await withServices(self, async (services) => {
         const filter: LogFilter = {
           user: flags.user,
           token: flags.token,
           model: flags.model,
           channel: flags.channel,
-          since: flags.since === undefined ? undefined : parseSince(flags.since, deps.clock.now()),
+          since: flags.since === undefined ? undefined : parseSince(flags.since, services.clock.now()),
           errorsOnly: flags.errors,
           limit,
         };
         if (flags.follow === true) {
-          await follow(deps.store, filter, flags.json === true);
+          await follow(services.logs, filter, flags.json === true);
           return;
         }
-        const views = await queryLogs(deps.store, filter);
+        const views = await services.logs.query(filter);
         output(flags.json, views, () => renderLogTable(views));
       });
     });

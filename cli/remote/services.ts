@@ -15,6 +15,8 @@ import type { ChannelTestResult } from '../../src/relay/channel-test.ts';
 import { isPeriodicallyTested } from '../../src/relay/channel-tester.ts';
 import type { AuditFilter, AuditView } from '../../src/services/audit.ts';
 import type { ChannelFilter, ChannelPatch, ChannelView } from '../../src/services/channels.ts';
+import { LOG_QUERY_LIMITS, type LogFilter, type LogView } from '../../src/services/logs.ts';
+import { hashPresentedCode } from '../../src/security/redemption-codes.ts';
 import { parseUsd } from '../../src/services/money.ts';
 import type { PriceInput, PriceView } from '../../src/services/prices.ts';
 import type { RedemptionView } from '../../src/services/redemptions.ts';
@@ -22,13 +24,14 @@ import { requireSettingName } from '../../src/services/settings.ts';
 import type { TokenPatch, TokenView } from '../../src/services/tokens.ts';
 import type { UsageTotals } from '../../src/services/usage.ts';
 import type { UserPatch, UserView } from '../../src/services/users.ts';
-import type { ChannelTestOptions, CliServices } from '../services.ts';
+import type { ChannelTestOptions, CliServices, LogReads } from '../services.ts';
 import type { ApiClient, Query } from './client.ts';
 import {
   type ApiAuditEntry,
   type ApiChannel,
   type ApiChannelTestResult,
   type ApiGroup,
+  type ApiLog,
   type ApiModelAlias,
   type ApiPrice,
   type ApiRedemption,
@@ -39,6 +42,7 @@ import {
   channelFromApi,
   channelTestResultFromApi,
   groupFromApi,
+  logFromApi,
   modelAliasFromApi,
   priceFromApi,
   redemptionFromApi,
@@ -66,6 +70,7 @@ const priceFields = {
 };
 const aliasFields = { alias: 'ALIAS', target: 'TARGET' };
 const settingFields = {};
+const logFields = { user: '--user', token: '--token', model: '--model', channel: '--channel', since: '--since', errors_only: '--errors' };
 
 const DIGITS = /^\d{1,15}$/;
 /** `channel test` waits for a real upstream request per key; longer than an ordinary call. */
@@ -168,6 +173,50 @@ interface ApiUsageReport {
   until: string | null;
   rows: ({ key: string; id: number | null; requests: number; errors: number; prompt_tokens: number; completion_tokens: number; cost_usd: string })[];
   totals: { requests: number; errors: number; prompt_tokens: number; completion_tokens: number; cost_usd: string };
+}
+
+/** `gateway logs` over GET /api/logs: request rows only, the `--follow` cursor as `after_id`. */
+function remoteLogs(api: ApiClient): LogReads {
+  const PAGE = 100;
+  const query = (filter: LogFilter): Query => ({
+    user: filter.user === undefined ? undefined : String(filter.user),
+    token: filter.token === undefined ? undefined : String(filter.token),
+    model: filter.model,
+    channel: filter.channel === undefined ? undefined : String(filter.channel),
+    since: isoTime(filter.since),
+    errors_only: filter.errorsOnly === true ? true : undefined,
+    requests_only: true,
+  });
+  // The list route's view carries the row's recorded `other` (administrators only), so `--json` prints it all.
+  const viewOf = (row: ApiLog): LogView => ({ ...logFromApi(row), other: row.other });
+  const page = async (extra: Query): Promise<ApiLog[]> => asList<ApiLog>((await api.call('GET', '/api/logs', { query: extra, fields: logFields })) as unknown[]);
+  return {
+    async query(filter) {
+      const limit = filter.limit ?? LOG_QUERY_LIMITS.defaultLimit;
+      const views: LogView[] = [];
+      // The API's pages hold at most 100 rows; `gateway logs --limit` takes up to 1000.
+      for (let number = 1; views.length < limit; number += 1) {
+        const rows = await page({ ...query(filter), after_id: filter.afterId, page: number, per_page: PAGE });
+        views.push(...rows.map(viewOf));
+        if (rows.length < PAGE) break;
+      }
+      return views.slice(0, limit);
+    },
+    // The largest id the token's owner reaches (the local command takes the log's largest): from the newest
+    // row by time, then along the cursor, since an id written later may carry an earlier time.
+    async latestId() {
+      let id = (await page({ page: 1, per_page: 1 }))[0]?.id ?? 0;
+      for (;;) {
+        const rows = await page({ after_id: id, page: 1, per_page: PAGE });
+        id = rows[rows.length - 1]?.id ?? id;
+        if (rows.length < PAGE) return id;
+      }
+    },
+    async readAfter(filter, afterId) {
+      const rows = await page({ ...query(filter), after_id: afterId, page: 1, per_page: PAGE });
+      return { views: rows.map(viewOf), lastId: rows[rows.length - 1]?.id ?? afterId, more: rows.length === PAGE };
+    },
+  };
 }
 
 export function createRemoteServices(api: ApiClient): CliServices {
@@ -389,11 +438,14 @@ export function createRemoteServices(api: ApiClient): CliServices {
       disable: async (ref) =>
         redemptionFromApi(as<ApiRedemption>(await api.call('POST', `/api/redemptions/${(await redemptionOf(ref)).id}/disable`, { fields: redemptionFields }))),
       remove: async (ref) => redemptionFromApi(as<ApiRedemption>(await api.call('DELETE', `/api/redemptions/${(await redemptionOf(ref)).id}`, { fields: redemptionFields }))),
-      redeem: async () => {
-        throw invalidArgument(
-          'user',
-          'gateway user redeem USER CODE works only on the gateway host: the admin API redeems a code only into the caller\'s own wallet (POST /api/user/self/redeem)',
+      redeem: async (userRef, code) => {
+        // The local service checks the code's form before it looks the user up.
+        if (hashPresentedCode(code) === undefined) throw invalidArgument('CODE', 'CODE must be the 32 letters and digits of a redemption code');
+        const id = await userId(userRef, 'USER');
+        const result = as<{ redemption: ApiRedemption; user: ApiUser; amount_usd: string }>(
+          await api.call('POST', `/api/users/${id}/redeem`, { body: { code }, fields: { ...userFields, ...redemptionFields, id: 'USER' } }),
         );
+        return { redemption: redemptionFromApi(result.redemption), user: userFromApi(result.user), amountUsd: result.amount_usd };
       },
     },
     settings: {
@@ -443,6 +495,16 @@ export function createRemoteServices(api: ApiClient): CliServices {
           totals: usageFigures(report.totals),
         };
       },
+    },
+    logs: remoteLogs(api),
+    servedModels: {
+      list: async () =>
+        asList<{ model: string; groups: string[]; channels: { id: number; name: string }[]; aliases: string[] }>(await api.all('/api/models')).map((model) => ({
+          model: model.model,
+          groups: model.groups,
+          channels: model.channels.map((channel) => ({ id: channel.id, name: channel.name })),
+          aliases: model.aliases,
+        })),
     },
     clock: systemClock,
   };

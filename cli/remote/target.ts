@@ -36,15 +36,7 @@ export const localOnlyCommands: Readonly<Record<string, string>> = {
   migrate: `gateway migrate changes this machine's database; ${DROP}`,
   config: `gateway config shows this machine's configuration; ${DROP}`,
   init: `gateway init sets up a gateway on this machine; ${DROP}`,
-  logs:
-    "gateway logs has no remote mode yet: the admin API's log rows do not carry everything logs --json prints (the raw `other` with the retry chain); " +
-    `run it on the gateway host, ${DROP}`,
   'ledger check': `gateway ledger check reads the ledger tables directly, which the admin API does not offer; run it on the gateway host, ${DROP}`,
-  'model list': `gateway model list has no admin API route yet (it reads the routing tables); run it on the gateway host, ${DROP}`,
-  'user redeem':
-    "gateway user redeem credits any user's wallet, which the admin API does not offer (it redeems only into the caller's own); " +
-    `run it on the gateway host, ${DROP}`,
-  tui: 'gateway tui: remote mode (--server/--token) is not available yet; run gateway tui on the gateway host, where it opens the configured database',
 };
 
 export function commandPath(command: Command): string {

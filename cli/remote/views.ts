@@ -14,6 +14,9 @@ import type {
   channelSchema,
   channelTestResultSchema,
   groupSchema,
+  logDetailSchema,
+  logSchema,
+  minuteActivitySchema,
   priceSchema,
   redemptionSchema,
   settingSchema,
@@ -23,6 +26,7 @@ import type {
 import type { ChannelTestResult } from '../../src/relay/channel-test.ts';
 import type { AuditView } from '../../src/services/audit.ts';
 import type { ChannelKeyView, ChannelView } from '../../src/services/channels.ts';
+import type { LogView, MinuteActivity } from '../../src/services/logs.ts';
 import type { ModelAliasView } from '../../src/services/model-aliases.ts';
 import { parseUsd } from '../../src/services/money.ts';
 import type { GroupView, PriceView } from '../../src/services/prices.ts';
@@ -41,6 +45,9 @@ export type ApiPrice = Static<typeof priceSchema>;
 export type ApiGroup = Static<typeof groupSchema>;
 export type ApiSetting = Static<typeof settingSchema>;
 export type ApiAuditEntry = Static<typeof auditEntrySchema>;
+export type ApiLog = Static<typeof logSchema>;
+export type ApiLogDetail = Static<typeof logDetailSchema>;
+export type ApiMinuteActivity = Static<typeof minuteActivitySchema>;
 /** The model alias routes' view (src/http/admin/routes/model-aliases.ts). */
 export interface ApiModelAlias {
   alias: string;
@@ -213,4 +220,80 @@ export function auditEntryFromApi(entry: ApiAuditEntry): AuditView {
 
 export function modelAliasFromApi(alias: ApiModelAlias): ModelAliasView {
   return { alias: alias.alias, target: alias.target, createdAt: alias.created_at };
+}
+
+/**
+ * A log row. The list route leaves out the row's raw `other`; with `detail` (GET /api/logs/{id}) it is rebuilt
+ * from the details and the retry chain under the names the relay records (src/services/log-queries.ts reads
+ * them back), so a detail view shows what it shows locally. `content` is null when the body is not shown.
+ */
+export function logFromApi(log: ApiLog, detail?: ApiLogDetail): LogView {
+  return {
+    id: log.id,
+    createdAt: log.created_at,
+    type: log.type,
+    requestId: log.request_id,
+    userId: log.user_id,
+    username: log.username,
+    tokenId: log.token_id,
+    tokenName: log.token_name,
+    channelId: log.channel_id,
+    channelName: log.channel_name,
+    group: log.group,
+    modelName: log.model_name,
+    upstreamModel: log.upstream_model,
+    isStream: log.is_stream,
+    status: log.status,
+    promptTokens: log.prompt_tokens,
+    completionTokens: log.completion_tokens,
+    cachedTokens: log.cached_tokens,
+    cacheWriteTokens: log.cache_write_tokens,
+    reasoningTokens: log.reasoning_tokens,
+    costUsd: log.cost_usd,
+    latencyMs: log.latency_ms,
+    firstTokenMs: log.first_token_ms,
+    errorCode: log.error_code,
+    content: log.content ?? '',
+    ip: log.ip,
+    other: detail === undefined ? {} : logOtherFromApi(detail),
+  };
+}
+
+function logOtherFromApi(detail: ApiLogDetail): Record<string, unknown> {
+  const { details } = detail;
+  return {
+    endpoint: details.endpoint,
+    end: details.end,
+    estimated: details.estimated,
+    partial: details.partial,
+    clamped: details.clamped,
+    imageInputTokens: details.image_input_tokens,
+    audioInputTokens: details.audio_input_tokens,
+    audioOutputTokens: details.audio_output_tokens,
+    ledgerId: details.ledger_id,
+    hold: details.hold_usd === null ? null : parseUsd(details.hold_usd, 'hold_usd'),
+    overrun: details.overrun_usd === null ? null : parseUsd(details.overrun_usd, 'overrun_usd'),
+    unpriced: details.unpriced,
+    attempts: detail.attempts.map((attempt) => ({
+      channelId: attempt.channel_id,
+      channelName: attempt.channel_name,
+      keyPosition: attempt.key_position,
+      upstreamModel: attempt.upstream_model,
+      status: attempt.status,
+      errorCode: attempt.error_code,
+      retryable: attempt.retryable,
+      durationMs: attempt.duration_ms,
+      passthrough: attempt.passthrough,
+    })),
+  };
+}
+
+export function minuteActivityFromApi(activity: ApiMinuteActivity): MinuteActivity {
+  return {
+    minute: Date.parse(activity.minute),
+    requests: activity.requests,
+    errors: activity.errors,
+    tokens: activity.tokens,
+    cost: parseUsd(activity.cost_usd, 'cost_usd'),
+  };
 }

@@ -7,6 +7,7 @@ import type { Store } from '../db/client.ts';
 import {
   findLogRow,
   LOG_TYPE_ERROR,
+  REQUEST_LOG_TYPES,
   type LogRow,
   pageLogRows,
   selectChannelIdsByName,
@@ -42,6 +43,10 @@ export interface LogSearch {
   until?: number;
   /** Only failed requests. */
   errorsOnly?: boolean;
+  /** Only requests (consume and error rows), as `gateway logs` shows. */
+  requestsOnly?: boolean;
+  /** Only rows with a larger id, oldest first: the cursor of `gateway logs --follow`. */
+  afterId?: number;
 }
 
 /**
@@ -62,6 +67,7 @@ export async function pageLogs(store: Store, search: LogSearch, window: PageWind
   if (ownerId !== undefined && search.user !== undefined) throw invalidArgument('user', 'user: your own log shows only your requests; leave the filter out');
   if (ownerId !== undefined && search.channel !== undefined) throw invalidArgument('channel', 'channel: channels are not shown in your own log; leave the filter out');
   let types = search.type === undefined ? undefined : [parseLogType(search.type, 'type')];
+  if (search.requestsOnly === true) types = (types ?? [...REQUEST_LOG_TYPES]).filter((type) => (REQUEST_LOG_TYPES as readonly number[]).includes(type));
   if (search.errorsOnly === true) types = (types ?? [LOG_TYPE_ERROR]).filter((type) => type === LOG_TYPE_ERROR);
   if (types !== undefined && types.length === 0) return { logs: [], total: 0 };
   const userIds =
@@ -94,6 +100,7 @@ export async function pageLogs(store: Store, search: LogSearch, window: PageWind
       until: search.until,
       types,
       visibleTo,
+      afterId: search.afterId,
     },
     window,
   );

@@ -5,7 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, test as bunTest } from 'bun:test';
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { systemClock } from '../../src/clock.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { createDeps } from '../../src/deps.ts';
+import { silentLogger } from '../../src/log/logger.ts';
+import { createLogWriter, type RequestLogEntry } from '../../src/services/logs.ts';
 import { type CliResult, expectOneLineError, runCli } from '../helpers/cli.ts';
+import { logEntry } from '../helpers/log-entries.ts';
 import { temporaryDirectory } from '../helpers/postgres.ts';
 import { type ServeProcess, startServeProcess } from '../helpers/serve-process.ts';
 
@@ -57,6 +64,31 @@ async function remoteChange(args: readonly string[], localShow: readonly string[
   expect(shown.exitCode).toBe(0);
   expect(changed.stdout).toBe(shown.stdout);
   return changed;
+}
+
+/** Request log rows written into the served database the way the relay writes them (its log writer). */
+async function seedLogs(entries: readonly RequestLogEntry[]): Promise<void> {
+  const deps = await createDeps(loadConfig({ env: local, flags: {} }));
+  try {
+    const writer = createLogWriter({ store: deps.store, clock: systemClock, logger: silentLogger, nodeName: 'remote-test' });
+    for (const item of entries) writer.enqueue(item);
+    await writer.close();
+  } finally {
+    await deps.close();
+  }
+}
+
+async function readUntil(reader: { read(): Promise<{ done: boolean; value?: Uint8Array }> }, state: { text: string }, done: (text: string) => boolean, timeoutMs: number): Promise<void> {
+  const decoder = new TextDecoder();
+  const deadline = Date.now() + timeoutMs;
+  while (!done(state.text)) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) throw new Error(`timed out; stdout so far:\n${state.text}`);
+    const chunk = await Promise.race([reader.read(), Bun.sleep(remaining).then(() => undefined)]);
+    if (chunk === undefined) continue;
+    if (chunk.done) throw new Error(`stdout ended; stdout so far:\n${state.text}`);
+    state.text += decoder.decode(chunk.value, { stream: true });
+  }
 }
 
 beforeAll(async () => {
@@ -162,6 +194,101 @@ describe('gateway --server URL --token PAT', () => {
     await both(['usage', '--by', 'nothing']);
   });
 
+  test('logs: filters, --json and the table print what local mode prints; the recorded details (retry chain) too', async () => {
+    const bob = (await runCli(['user', 'show', 'bob', '--json'], local)).json<{ id: number }>().id;
+    const key = (await runCli(['token', 'create', '--name', 'bob-logs', '--user', 'bob', '--json'], local)).json<{ id: number }>().id;
+    const asBob = { userId: bob, username: 'bob', tokenId: key, tokenName: 'bob-logs' };
+    const now = Date.now();
+    const attempts = [
+      { channelId: 77, channelName: 'logs-backup', keyPosition: 1, upstreamModel: 'gpt-4o', status: 502, errorCode: 'bad_gateway', retryable: true, durationMs: 40 },
+      { channelId: 78, channelName: 'logs-main', keyPosition: 0, upstreamModel: 'gpt-4o-2024-11-20', status: 200, errorCode: undefined, retryable: undefined, durationMs: 900 },
+    ];
+    await seedLogs([
+      logEntry({ ...asBob, requestId: 'remote-old', createdAt: now - 3 * 3_600_000, channelId: 78, channelName: 'logs-main', cost: 1_500_000 }),
+      logEntry({
+        ...asBob,
+        requestId: 'remote-retried',
+        createdAt: now - 60_000,
+        channelId: 78,
+        channelName: 'logs-main',
+        upstreamModel: 'gpt-4o-2024-11-20',
+        other: { endpoint: 'chat-completions', end: 'completed', ledgerId: 'ledger-r', attempts, estimated: false, partial: true, clamped: false, hold: 5_000, imageInputTokens: 3 },
+      }),
+      logEntry({ requestId: 'remote-root', createdAt: now - 50_000, modelName: 'o4-mini', cost: 250 }),
+      logEntry({ ...asBob, requestId: 'remote-error', createdAt: now - 30_000, type: 5, status: 502, errorCode: 'upstream_error', cost: 0, promptTokens: 0, completionTokens: 0 }),
+    ]);
+    const all = await both(['logs', '--json']);
+    const retried = all.remote.json<{ requestId: string; other: { attempts: unknown[] } }[]>().find((row) => row.requestId === 'remote-retried');
+    expect(retried?.other.attempts).toHaveLength(2);
+    await both(['logs']);
+    await both(['logs', '--user', 'bob', '--errors', '--json']);
+    await both(['logs', '--token', 'bob-logs', '--since', '1h', '--limit', '2', '--json']);
+    await both(['logs', '--channel', '78', '--model', 'gpt-4o']);
+    await both(['logs', '--token', 'no-such-key']);
+    await both(['logs', '--user', 'nobody']);
+    await both(['logs', '--limit', '0']);
+  });
+
+  test('logs --follow polls the API: the recent rows, then a new row as it is written; SIGTERM exits 0', async () => {
+    const expected = (await runCli(['logs', '--user', 'bob', '--limit', '2', '--json'], local)).json<{ requestId: string }[]>().reverse();
+    expect(expected.length).toBe(2);
+    const child = Bun.spawn(['bun', join(import.meta.dir, '..', '..', 'cli', 'main.ts'), 'logs', '--follow', '--json', '--user', 'bob', '--limit', '2'], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...remote },
+      stdin: 'ignore',
+      stdout: 'pipe',
+      stderr: 'pipe',
+    });
+    try {
+      const reader = child.stdout.getReader();
+      const state = { text: '' };
+      await readUntil(reader, state, (text) => text.split('\n').length > expected.length, 15_000);
+      const bob = (await runCli(['user', 'show', 'bob', '--json'], local)).json<{ id: number }>().id;
+      await seedLogs([logEntry({ requestId: 'remote-someone-else', createdAt: Date.now() }), logEntry({ userId: bob, username: 'bob', requestId: 'remote-followed', createdAt: Date.now() })]);
+      await readUntil(reader, state, (text) => text.includes('remote-followed'), 10_000);
+      const lines = state.text.trimEnd().split('\n');
+      expect(lines.slice(0, expected.length)).toEqual(expected.map((row) => JSON.stringify(row)));
+      expect(lines.slice(expected.length).map((line) => (JSON.parse(line) as { requestId: string }).requestId)).toEqual(['remote-followed']);
+      child.kill('SIGTERM');
+      expect(await child.exited).toBe(0);
+      reader.releaseLock();
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  test('model list and user redeem USER CODE', async () => {
+    expect((await runCli(['channel', 'add', '--name', 'models-main', '--type', 'openai', '--key', 'sk-models-key-123456', '--models', 'gpt-4o,o4-mini'], local)).exitCode).toBe(0);
+    expect((await runCli(['model', 'alias', 'add', 'four', 'gpt-4o'], local)).exitCode).toBe(0);
+    const listed = await both(['model', 'list', '--json']);
+    expect(listed.remote.json<{ model: string }[]>().map((model) => model.model)).toEqual(expect.arrayContaining(['gpt-4o', 'o4-mini']));
+    await both(['model', 'list']);
+
+    const codes = (await runCli(['redeem', 'create', '--amount', '2', '--count', '3', '--name', 'to-redeem', '--json'], local)).json<{ codes: string[] }>().codes;
+    const [forLocal, forRemote, spare] = codes as [string, string, string];
+    const before = (await runCli(['user', 'show', 'bob', '--json'], local)).json<{ balanceUsd: string }>().balanceUsd;
+    const byLocal = (await runCli(['user', 'redeem', 'bob', forLocal, '--json'], local)).json<Record<string, unknown>>();
+    const redeemed = await runCli(['user', 'redeem', 'bob', '-', '--json'], remote, { stdin: `${forRemote}\n` });
+    expect(redeemed.stderr).toBe('');
+    expect(redeemed.exitCode).toBe(0);
+    const byRemote = redeemed.json<{ redemption: { id: number; prefix: string; status: string }; user: { balanceUsd: string }; amountUsd: string }>();
+    // The same shape (keys in the same order) as local mode's, and the wallet credited once more.
+    const shape = (value: unknown): unknown =>
+      value !== null && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([name, entry]) => [name, shape(entry)])) : typeof value;
+    expect(JSON.stringify(shape(byRemote))).toBe(JSON.stringify(shape(byLocal)));
+    expect(byRemote).toMatchObject({ amountUsd: '2', redemption: { status: 'used', prefix: `${forRemote.slice(0, 8)}…` } });
+    expect(Number(byRemote.user.balanceUsd)).toBe(Number(before) + 4);
+    const shown = await runCli(['user', 'show', 'bob', '--json'], local);
+    expect(JSON.stringify(byRemote.user)).toBe(JSON.stringify(JSON.parse(shown.stdout)));
+    const listedCodes = (await runCli(['redeem', 'list', '--json'], local)).json<{ id: number }[]>();
+    expect(JSON.stringify(listedCodes.find((code) => code.id === byRemote.redemption.id))).toBe(JSON.stringify(byRemote.redemption));
+    const text = await runCli(['user', 'redeem', 'bob', spare], remote);
+    expect(text.stdout).toMatch(/^Redeemed code [0-9A-Za-z]{8}… for bob: added \$2; balance is now \$[0-9.]+\.\n$/);
+    // Errors: the same message and exit code as the local service's.
+    await both(['user', 'redeem', 'bob', forRemote]);
+    await both(['user', 'redeem', 'nobody', forLocal]);
+    await both(['user', 'redeem', 'bob', 'not-a-code']);
+  });
+
   test('the flags work as well as the environment; --token after logs stays the key filter', async () => {
     const byFlags = await runCli(['--server', server.url, '--token', rootToken, 'setting', 'list', '--json'], { GATEWAY_DATA_DIR: dataDir });
     const localList = await runCli(['setting', 'list', '--json'], local);
@@ -210,8 +337,6 @@ describe('remote mode refuses what it cannot do, in one line', () => {
       [['migrate', '--status'], "gateway migrate changes this machine's database"],
       [['config'], "gateway config shows this machine's configuration"],
       [['ledger', 'check'], 'gateway ledger check reads the ledger tables directly'],
-      [['tui'], 'remote mode (--server/--token) is not available yet'],
-      [['user', 'redeem', 'bob', 'CODE'], 'gateway user redeem credits any user'],
     ] as const) {
       expectOneLineError(await runCli(args, remote), fragment);
     }

@@ -13,9 +13,14 @@ test('gateway tui refuses to start without a terminal, naming what scripts shoul
   }
 });
 
-test('gateway tui --server says remote mode is not available yet', async () => {
-  const result = await runCli(['tui', '--server', 'https://gateway.example', '--token', 'pat']);
-  expectOneLineError(result, 'remote mode (--server/--token) is not available yet');
+test('gateway tui --server checks the gateway before opening the screen: one line, exit 1, no token shown', async () => {
+  const token = 'gpat_notarealtoken0123456789';
+  const result = await runCli(['tui', '--server', 'http://127.0.0.1:9', '--token', token]);
+  expect(result.exitCode).toBe(1);
+  expect(result.stdout).toBe('');
+  expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  expect(result.stderr).toStartWith('error: cannot reach the gateway at http://127.0.0.1:9/api/user/self');
+  expect(result.stderr).not.toContain(token);
 });
 
 test('gateway tui --help lists the keys', async () => {

@@ -11,6 +11,7 @@ const USER = 'balance_usd,created_at,display_name,email,group,id,last_login_at,r
 const TOKEN = 'accessed_at,allow_ips,created_at,expires_at,group,id,key_prefix,models,name,quota_usd,request_count,status,unlimited,used_usd,user_id,username';
 const SESSION = 'created_at,current,expires_at,id,ip,last_seen_at,user_agent';
 const ACCESS_TOKEN = 'created_at,expires_at,id,last_used_at,name,prefix,status';
+const REDEMPTION = 'amount_usd,created_at,created_by,expires_at,id,name,prefix,redeemed_at,status,used_by';
 
 const golden: Record<string, Record<string, string>> = {
   'POST /api/auth/login': { '': 'session,user', user: USER, session: 'expires_at,id' },
@@ -28,6 +29,8 @@ const golden: Record<string, Record<string, string>> = {
   'GET /api/users/:id': { '': USER },
   'PATCH /api/users/:id': { '': USER },
   'POST /api/users/:id/topup': { '': 'amount_usd,user', user: USER },
+  'POST /api/users/:id/redeem': { '': 'amount_usd,redemption,user', redemption: REDEMPTION, user: USER },
+  'GET /api/models': { '[]': 'aliases,channels,groups,model' },
   'DELETE /api/users/:id': { '': 'tokens_disabled,user', user: USER },
 };
 
@@ -56,7 +59,7 @@ afterAll(() => harness.close());
 
 async function record(key: string, method: string, path: string, body?: unknown): Promise<unknown> {
   const answer = await harness.call(method, path, { caller: root, body });
-  expect({ key, status: answer.status }).toEqual({ key, status: method === 'POST' && !path.includes('/topup') ? 201 : 200 });
+  expect({ key, status: answer.status }).toEqual({ key, status: method === 'POST' && !path.includes('/topup') && !path.includes('/redeem') ? 201 : 200 });
   answers.push({ key, text: JSON.stringify(answer.body) });
   return answer.body.data;
 }
@@ -71,6 +74,8 @@ test('every answer has exactly the allowlisted fields, and no secret appears in 
   observed['POST /api/tokens'] = keySets(created);
   const user = (await record('POST /api/users', 'POST', '/api/users', { username: 'golden' })) as { user: { id: number }; password: string };
   observed['POST /api/users'] = keySets(user);
+  const code = (await harness.deps.redemptions.create({ amountUsd: '0.5', name: 'golden' })).codes[0] as string;
+  await harness.deps.channels.add({ name: 'golden-channel', type: 'openai', keys: ['sk-golden-key-000001'], models: ['gpt-4o'] });
   const plan: [string, string, string, unknown?][] = [
     ['GET /api/user/self', 'GET', '/api/user/self'],
     ['GET /api/auth/sessions', 'GET', '/api/auth/sessions'],
@@ -82,6 +87,8 @@ test('every answer has exactly the allowlisted fields, and no secret appears in 
     ['GET /api/users/:id', 'GET', `/api/users/${user.user.id}`],
     ['PATCH /api/users/:id', 'PATCH', `/api/users/${user.user.id}`, { display_name: 'G' }],
     ['POST /api/users/:id/topup', 'POST', `/api/users/${user.user.id}/topup`, { amount_usd: '1' }],
+    ['POST /api/users/:id/redeem', 'POST', `/api/users/${user.user.id}/redeem`, { code }],
+    ['GET /api/models', 'GET', '/api/models'],
     ['DELETE /api/tokens/:id', 'DELETE', `/api/tokens/${created.token.id}`],
     ['DELETE /api/users/:id', 'DELETE', `/api/users/${user.user.id}`],
   ];
@@ -102,5 +109,7 @@ test('every answer has exactly the allowlisted fields, and no secret appears in 
     if (key !== 'POST /api/tokens') expect(text).not.toContain(created.key.slice(3));
     if (key !== 'POST /api/user/access-tokens') expect(text).not.toContain(pat.token.slice(5));
     if (key !== 'POST /api/users') expect(text).not.toContain(user.password);
+    expect(text).not.toContain(code);
+    expect(text).not.toContain('sk-golden-key');
   }
 });

@@ -14,7 +14,8 @@ const OWN_KEYS = [
   'cache_write_tokens', 'cached_tokens', 'completion_tokens', 'content', 'cost_usd', 'created_at', 'error_code', 'first_token_ms', 'group', 'id', 'ip',
   'is_stream', 'latency_ms', 'model_name', 'prompt_tokens', 'reasoning_tokens', 'request_id', 'status', 'token_id', 'token_name', 'type',
 ];
-const OPERATOR_KEYS = ['channel_id', 'channel_name', 'upstream_model', 'user_id', 'username'];
+/** `other` (the row's recorded details and retry chain, what `gateway logs --json` prints) is the operator's too. */
+const OPERATOR_KEYS = ['channel_id', 'channel_name', 'other', 'upstream_model', 'user_id', 'username'];
 const keysOf = (object: object) => Object.keys(object).sort();
 const BODY = '{"model":"gpt-4o","messages":[{"role":"user","content":"private words"}]}';
 
@@ -151,6 +152,45 @@ forEachAdminDialect('admin API request log', (harness) => {
     expect(await get('model=gpt-4%')).toEqual([]);
     expect(await get(`request_id=${encodeURIComponent('req-%')}`)).toEqual([]);
     expect(await get('model=*')).toEqual([]);
+  });
+
+  test('requests_only and the after_id cursor (gateway logs and its --follow): request rows, then oldest first after an id', async () => {
+    const h = harness();
+    const rows = async (query: string) => (await h.call('GET', `/api/logs?${query}`, { caller: callers.adam })).body.data as { id: number; type: string; request_id: string }[];
+    const requests = await rows('requests_only=true&per_page=100');
+    expect(requests.length).toBeGreaterThan(0);
+    for (const row of requests) expect(['consume', 'error']).toContain(row.type);
+    expect(await rows('requests_only=true&type=topup')).toEqual([]);
+    expect((await rows('requests_only=true&errors_only=true')).map((row) => row.request_id)).toEqual(['req-alice-2']);
+    const after = await rows(`user=alice&after_id=${seeded.aliceConsume - 1}&requests_only=true`);
+    expect(after.map((row) => row.id)).toEqual([seeded.aliceConsume, seeded.aliceError, seeded.aliceOld].sort((a, b) => a - b));
+    expect(await rows(`user=alice&after_id=${Math.max(seeded.aliceConsume, seeded.aliceError, seeded.aliceOld)}&requests_only=true`)).toEqual([]);
+    expect((await h.call('GET', '/api/logs?after_id=-1', { caller: callers.adam })).body.error.field).toBe('after_id');
+    // The user's own log has neither filter (nor the operator's `other`).
+    expect((await h.call('GET', '/api/user/self/logs?after_id=1', { caller: callers.alice })).status).toBe(400);
+  });
+
+  test("an administrator's rows carry the recorded `other` (retry chain, usage flags) as gateway logs --json prints it; a user's never", async () => {
+    const h = harness();
+    const [row] = (await h.call('GET', `/api/logs?request_id=${encodeURIComponent('req-alice-1%')}`, { caller: callers.adam })).body.data;
+    expect(row.other).toEqual({
+      endpoint: 'chat-completions',
+      end: 'completed',
+      ledgerId: 'ledger-1',
+      attempts: [
+        { channelId: 999, channelName: 'logs-backup', keyPosition: 0, upstreamModel: 'gpt-4o', status: 502, errorCode: 'bad_gateway', retryable: true, durationMs: 40 },
+        { channelId: seeded.channelId, channelName: 'logs-main', keyPosition: 0, upstreamModel: 'gpt-4o-2024-11-20', status: 200, durationMs: 900 },
+      ],
+      estimated: false,
+      partial: false,
+      clamped: false,
+      hold: 5_000,
+      imageInputTokens: 12,
+    });
+    expect((await h.call('GET', `/api/logs/${seeded.aliceConsume}`, { caller: callers.adam })).body.data.other).toEqual(row.other);
+    const own = await h.call('GET', '/api/user/self/logs?per_page=100', { caller: callers.alice });
+    expect(JSON.stringify(own.body)).not.toContain('ledger-1');
+    expect(JSON.stringify(own.body)).not.toContain('logs-backup');
   });
 
   test('filter errors name the field', async () => {

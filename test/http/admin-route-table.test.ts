@@ -334,6 +334,11 @@ const table: Record<string, Row> = {
     foreign: { as: 'admin', status: 404, sample: async () => ({ path: '/api/redemptions/999999999' }) },
   },
   'POST /api/user/self/redeem': { role: 'user', sample: async (harness) => ({ path: '/api/user/self/redeem', body: { code: (await codeOf(harness)).code } }) },
+  'POST /api/users/:id/redeem': {
+    role: 'admin',
+    sample: async (harness) => ({ path: `/api/users/${await newUser(harness)}/redeem`, body: { code: (await codeOf(harness)).code } }),
+    foreign: { as: 'admin', status: 403, sample: async (harness) => ({ path: `/api/users/${await harness.userId('ada')}/redeem`, body: { code: (await codeOf(harness)).code } }) },
+  },
   'GET /api/settings': { role: 'admin', sample: async () => ({ path: '/api/settings' }) },
   'PATCH /api/settings': { role: 'root', sample: async () => ({ path: '/api/settings', body: { retry_times: 2, log_retention_days: null } }) },
   'GET /api/logs': { role: 'admin', sample: async () => ({ path: '/api/logs?since=7d&type=consume' }) },
@@ -350,7 +355,9 @@ const table: Record<string, Row> = {
   },
   'GET /api/usage': { role: 'admin', sample: async () => ({ path: '/api/usage?group_by=day&by=model&since=7d' }) },
   'GET /api/usage/totals': { role: 'admin', sample: async () => ({ path: '/api/usage/totals?by=channel&since=1d' }) },
+  'GET /api/activity': { role: 'admin', sample: async () => ({ path: '/api/activity?minutes=60' }) },
   'GET /api/model-aliases': { role: 'admin', sample: async () => ({ path: '/api/model-aliases?per_page=5' }) },
+  'GET /api/models': { role: 'admin', sample: async () => ({ path: '/api/models?per_page=5' }) },
   'POST /api/model-aliases': { role: 'admin', sample: async () => ({ path: '/api/model-aliases', body: { alias: unique('table-alias-'), target: 'gpt-4o' } }) },
   'DELETE /api/model-aliases': {
     role: 'admin',

@@ -1,7 +1,6 @@
 /** `gateway model list`: every model served by an enabled channel, with the channels and groups serving it. */
 import type { Command } from 'commander';
-import { listServedModels } from '../../../src/services/served-models.ts';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 import { renderServedModels } from './render.ts';
 
@@ -19,8 +18,8 @@ Examples:
   $ gateway model list --json`,
     )
     .action(async (flags: { json?: boolean }, self: Command) => {
-      await withDeps(self, async (deps) => {
-        const models = await listServedModels(deps);
+      await withServices(self, async (services) => {
+        const models = await services.servedModels.list();
         output(flags.json, models, () => renderServedModels(models));
       });
     });

@@ -1,7 +1,7 @@
 /** `gateway user redeem USER CODE`: credits a wallet with a redemption code, exactly once per code. */
 import type { Command } from 'commander';
 import { invalidArgument } from '../../../src/errors/gateway-error.ts';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { output } from '../../output.ts';
 
 export function registerUserRedeemCommand(user: Command): void {
@@ -21,8 +21,8 @@ Examples:
     )
     .action(async (userRef: string, code: string, flags: { json?: boolean }, self: Command) => {
       const presented = code === '-' ? await readCodeFromStdin() : code;
-      await withDeps(self, async (deps) => {
-        const result = await deps.redemptions.redeem(userRef, presented);
+      await withServices(self, async (services) => {
+        const result = await services.redemptions.redeem(userRef, presented);
         output(flags.json, result, () =>
           `Redeemed code ${result.redemption.prefix} for ${result.user.username}: added $${result.amountUsd}; balance is now $${result.user.balanceUsd}.`,
         );

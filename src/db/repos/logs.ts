@@ -227,10 +227,12 @@ export interface LogPageFilter extends Pick<LogRowFilter, 'userIds' | 'tokenIds'
    * user (system notices such as dropped log rows).
    */
   visibleTo?: { userId: number; roleBelow: number };
+  /** Only rows with a larger id, and then oldest first (id order): a cursor for following the log. */
+  afterId?: number;
 }
 
 /**
- * One page of log rows, newest first, and how many match in all. Each filter leads an index (as in
+ * One page of log rows, newest first (id order with `afterId`), and how many match in all. Each filter leads an index (as in
  * selectLogRows; the request id and the type have theirs too); the visibility rule only narrows what they find.
  */
 export async function pageLogRows(store: Store, filter: LogPageFilter, window: PageWindow): Promise<{ rows: LogRow[]; total: number }> {
@@ -244,6 +246,7 @@ export async function pageLogRows(store: Store, filter: LogPageFilter, window: P
   if (filter.requestId !== undefined) conditions.push(eq(logs.requestId, filter.requestId));
   if (filter.since !== undefined) conditions.push(gte(logs.createdAt, filter.since));
   if (filter.until !== undefined) conditions.push(lt(logs.createdAt, filter.until));
+  if (filter.afterId !== undefined) conditions.push(gt(logs.id, filter.afterId));
   if (filter.visibleTo !== undefined) {
     const below = store.db.select({ id: users.id }).from(users).where(lt(users.role, filter.visibleTo.roleBelow));
     // `or` of defined conditions is never undefined.
@@ -251,7 +254,12 @@ export async function pageLogRows(store: Store, filter: LogPageFilter, window: P
   }
   const where = conditions.length === 0 ? undefined : and(...conditions);
   const [rows, totals] = await Promise.all([
-    store.db.select().from(logs).where(where).orderBy(desc(logs.createdAt), desc(logs.id)).limit(window.limit).offset(window.offset),
+    (filter.afterId !== undefined
+      ? store.db.select().from(logs).where(where).orderBy(asc(logs.id))
+      : store.db.select().from(logs).where(where).orderBy(desc(logs.createdAt), desc(logs.id))
+    )
+      .limit(window.limit)
+      .offset(window.offset),
     store.db.select({ total: count() }).from(logs).where(where),
   ]);
   return { rows, total: Number(totals[0]?.total ?? 0) };

@@ -4,6 +4,7 @@
  */
 import type { AdminRoute } from './define.ts';
 import { accessTokenRoutes } from './routes/access-tokens.ts';
+import { activityRoutes } from './routes/activity.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { channelKeyRoutes } from './routes/channel-keys.ts';
@@ -12,6 +13,7 @@ import { channelRoutes } from './routes/channels.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { logRoutes } from './routes/logs.ts';
 import { modelAliasRoutes } from './routes/model-aliases.ts';
+import { modelRoutes } from './routes/models.ts';
 import { priceRoutes } from './routes/prices.ts';
 import { redemptionRoutes } from './routes/redemptions.ts';
 import { registrationRoutes } from './routes/registration.ts';
@@ -35,10 +37,12 @@ export const adminRoutes: readonly AdminRoute[] = [
   ...channelOperationRoutes,
   ...priceRoutes,
   ...modelAliasRoutes,
+  ...modelRoutes,
   ...redemptionRoutes,
   ...settingRoutes,
   ...logRoutes,
   ...usageRoutes,
+  ...activityRoutes,
   ...auditRoutes,
   ...docsRoutes,
 ];

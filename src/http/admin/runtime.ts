@@ -12,7 +12,9 @@ import { createDispatcher, type Dispatcher } from '../../relay/dispatch.ts';
 import { createAccessTokenService } from '../../services/access-tokens.ts';
 import { createAuditService } from '../../services/audit.ts';
 import { createLogQueryService, type LogQueryService } from '../../services/log-queries.ts';
+import { createActivityReader } from '../../services/logs.ts';
 import { createModelAliasService, type ModelAliasService } from '../../services/model-aliases.ts';
+import { listServedModels, type ServedModelView } from '../../services/served-models.ts';
 import type { PriceService } from '../../services/prices.ts';
 import { createRedeemLimiter, type RedeemLimiter, type RedemptionService } from '../../services/redemptions.ts';
 import type { SettingsService } from '../../services/settings.ts';
@@ -64,6 +66,8 @@ declare module './define.ts' {
     readonly logs: LogQueryService;
     readonly usage: UsageService;
     readonly modelAliases: ModelAliasService;
+    /** The models enabled channels serve (GET /api/models, `gateway model list`). */
+    readonly servedModels: { list(): Promise<ServedModelView[]> };
   }
 }
 
@@ -117,7 +121,9 @@ export async function createAdminRuntime(deps: AdminDeps, options: AdminRuntimeO
     settings: deps.settings,
     logs: createLogQueryService(deps.store),
     usage: createUsageService(deps.store),
+    activity: createActivityReader(deps.store),
     modelAliases: createModelAliasService(context),
+    servedModels: { list: () => listServedModels(context) },
     clock: deps.clock,
   };
   const routes = options.routes ?? adminRoutes;

@@ -18,7 +18,7 @@ import type { TokenView } from '../../services/tokens.ts';
 import type { TwoFactorStatus } from '../../services/two-factor.ts';
 import type { UserView } from '../../services/users.ts';
 import { type LogDetails, logAttempts, logDetails, shownContent } from '../../services/log-queries.ts';
-import { type LogView, logTypeNames } from '../../services/logs.ts';
+import { type LogView, logTypeNames, type MinuteActivity } from '../../services/logs.ts';
 import { formatUsd } from '../../services/money.ts';
 import type { GroupView, PriceView } from '../../services/prices.ts';
 import type { RedemptionView } from '../../services/redemptions.ts';
@@ -511,6 +511,10 @@ const operatorLogFields = {
   channel_id: t.Union([t.Integer(), t.Null()]),
   channel_name: t.Union([t.String(), t.Null()]),
   upstream_model: t.Union([t.String(), t.Null()]),
+  other: t.Record(t.String(), t.Unknown(), {
+    description:
+      'The row\'s structured details as recorded (endpoint, how it ended, usage flags, ledger id, hold, the retry chain; a notice\'s figures): what gateway logs --json prints. No keys or bodies.',
+  }),
 };
 
 export const ownLogSchema = t.Object(ownLogFields, { additionalProperties: false });
@@ -599,6 +603,7 @@ export function logView(log: LogView, bodies: boolean): Static<typeof logSchema>
     channel_id: log.channelId,
     channel_name: log.channelName,
     upstream_model: log.upstreamModel,
+    other: log.other,
   };
 }
 
@@ -734,5 +739,27 @@ export function usageReportView(report: UsageReport): Static<typeof usageReportS
     until: report.until,
     rows: report.rows.map((row) => ({ key: row.key, id: row.id, ...usageFiguresView(row) })),
     totals: usageFiguresView(report.totals),
+  };
+}
+
+/** One minute of request activity (the terminal UI's dashboard): sums over the whole gateway, never single requests. */
+export const minuteActivitySchema = t.Object(
+  {
+    minute: timestamp('The start of the minute.'),
+    requests: t.Integer(),
+    errors: t.Integer(),
+    tokens: t.Integer({ description: 'Prompt and completion tokens.' }),
+    cost_usd: usd('Charged.'),
+  },
+  { additionalProperties: false },
+);
+
+export function minuteActivityView(activity: MinuteActivity): Static<typeof minuteActivitySchema> {
+  return {
+    minute: new Date(activity.minute).toISOString(),
+    requests: activity.requests,
+    errors: activity.errors,
+    tokens: activity.tokens,
+    cost_usd: formatUsd(activity.cost),
   };
 }

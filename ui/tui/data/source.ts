@@ -33,7 +33,7 @@ export interface LogTail {
 }
 
 export interface TuiDataSource {
-  /** Shown in the header: where the data comes from ("local · sqlite data/gateway.db"). */
+  /** Shown in the header: where the data comes from ("local · sqlite data/gateway.db", "remote · https://…"; never a secret). */
   readonly description: string;
   /** The data source's clock (epoch ms): windows such as "today" and "the last hour" are computed from it. */
   now(): number;
@@ -75,6 +75,11 @@ export interface TuiDataSource {
   readonly logs: {
     /** Without `afterId`: the latest `limit` matching rows; with it, the matching rows written after it. */
     tail(filter: LogTailFilter, options: { afterId?: number; limit: number }): Promise<LogTail>;
+    /**
+     * One row in full, for the detail view, when `tail`'s rows lack something (over the admin API the list
+     * leaves out the retry chain and the other details); without it the tailed row is shown as it is.
+     */
+    detail?(id: number): Promise<LogView>;
   };
 
   readonly stats: {

@@ -108,7 +108,14 @@ export function Logs({ height }: { height: number }) {
       if (input === 'E') return setFilter((previous) => ({ ...previous, errorsOnly: previous.errorsOnly !== true }));
       if (input === 'c') return setFilter({});
       const current = rows[selected];
-      if (key.return && current !== undefined) setMode({ kind: 'detail', view: current });
+      if (key.return && current !== undefined) {
+        setMode({ kind: 'detail', view: current });
+        // A source whose rows lack the details (remote mode) reads the whole row; shown once it arrives.
+        source.logs.detail?.(current.id).then(
+          (view) => setMode((mode) => (mode.kind === 'detail' && mode.view.id === view.id ? { kind: 'detail', view } : mode)),
+          (caught: unknown) => setError(caught instanceof Error ? caught.message : String(caught)),
+        );
+      }
     },
     { isActive: listing },
   );

@@ -42,6 +42,8 @@ interface LogQuery {
   since?: string;
   until?: string;
   errors_only?: boolean;
+  requests_only?: boolean;
+  after_id?: number;
 }
 
 function searchOf(query: LogQuery, now: number): LogSearch {
@@ -54,6 +56,8 @@ function searchOf(query: LogQuery, now: number): LogSearch {
     requestId: query.request_id,
     ...parseWindow(query, now),
     errorsOnly: query.errors_only,
+    requestsOnly: query.requests_only,
+    afterId: query.after_id,
   };
 }
 
@@ -65,7 +69,15 @@ export const logRoutes = [
     tag: TAG,
     summary: 'The request log, newest first: rows of your account, of users below your role and system notices',
     query: t.Object(
-      { ...ownFilters, user: reference('Only rows of this user (id or username).'), channel: reference('Only requests served by this channel (id or name).') },
+      {
+        ...ownFilters,
+        user: reference('Only rows of this user (id or username).'),
+        channel: reference('Only requests served by this channel (id or name).'),
+        requests_only: t.Optional(t.Boolean({ description: 'Only requests (consume and error rows), as gateway logs shows.' })),
+        after_id: t.Optional(
+          t.Integer({ minimum: 0, description: 'Only rows with a larger id, then oldest first (id order): the cursor for following the log (gateway logs --follow).' }),
+        ),
+      },
       { additionalProperties: false },
     ),
     response: t.Array(logSchema),

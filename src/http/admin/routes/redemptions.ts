@@ -104,6 +104,36 @@ export const redemptionRoutes = [
 
   defineRoute({
     method: 'POST',
+    path: '/api/users/:id/redeem',
+    role: 'admin',
+    ownership: 'below',
+    tag: TAG,
+    fieldNames,
+    summary: "Redeem a code into a user's wallet (a user below your role), as gateway user redeem",
+    description:
+      'Unknown, used and disabled codes get the same 400, and count against the user and your address as on POST /api/user/self/redeem (429 with Retry-After past the limit).',
+    params: idParams,
+    body: t.Object({ code: t.String({ minLength: 1, maxLength: 64, description: 'The 32 letters and digits of the code.' }) }, { additionalProperties: false }),
+    response: t.Object(
+      { redemption: redemptionSchema, user: userSchema, amount_usd: t.String({ description: 'Credited, decimal US dollars.' }) },
+      { additionalProperties: false },
+    ),
+    audit: {
+      action: 'user.redeem',
+      facts: ({ data }) => ({ amount_usd: data?.amount_usd, redemption_id: data?.redemption.id }),
+      // A wrong code is a security event (guessing), as on the self route.
+      failures: ['invalid_argument'],
+    },
+    handler: async ({ params, body, principal, services, clientIp }) => {
+      // Only accounts below the caller's role (403 otherwise, 404 for an unknown id), as a top-up.
+      const target = await services.users.get(String(params.id), principal.actor);
+      const result = await services.redemptions.redeem(String(target.id), body.code, { limiter: services.redeemLimiter, address: clientIp });
+      return { data: { redemption: redemptionView(result.redemption), user: userView(result.user), amount_usd: result.amountUsd } };
+    },
+  }),
+
+  defineRoute({
+    method: 'POST',
     path: '/api/user/self/redeem',
     role: 'user',
     tag: 'Your account',
