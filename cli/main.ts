@@ -41,7 +41,7 @@ export function buildProgram(): Command {
     .addHelpText(
       'after',
       `
-Remote mode (every command but serve, migrate, config, init, ledger check, model list, user redeem and tui):
+Remote mode (every command but serve, migrate, config, init, model list, user redeem and tui):
   --server <url>  a gateway's address; the command works through its admin API (env GATEWAY_SERVER)
   --token <pat>   a personal access token, gpat_… (env GATEWAY_TOKEN, better than the flag, which shows in ps)
   $ GATEWAY_TOKEN=gpat_… gateway --server https://gateway.example.com channel list`,

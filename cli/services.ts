@@ -12,6 +12,7 @@ import { createDispatcher } from '../src/relay/dispatch.ts';
 import { type AuditService, createAuditService } from '../src/services/audit.ts';
 import { createChannelHealthService } from '../src/services/channel-health.ts';
 import { type LogFilter, type LogPage, type LogView, latestLogId, queryLogs, readLogsAfter } from '../src/services/logs.ts';
+import { checkLedger, type LedgerReport } from '../src/services/ledger-check.ts';
 import { listServedModels, type ServedModelView } from '../src/services/served-models.ts';
 import type { ChannelService } from '../src/services/channels.ts';
 import { createModelAliasService, type ModelAliasService } from '../src/services/model-aliases.ts';
@@ -57,6 +58,8 @@ export interface CliServices {
   readonly usage: { query(query: UsageQuery): Promise<UsageReport> };
   readonly logs: LogReads;
   readonly servedModels: { list(): Promise<ServedModelView[]> };
+  /** `gateway ledger check`: the G4 checker on the gateway's database. */
+  readonly ledger: { check(): Promise<LedgerReport> };
   readonly clock: Clock;
 }
 
@@ -98,6 +101,7 @@ export function localServices(deps: Deps): CliServices {
       readAfter: (filter, afterId) => readLogsAfter(deps.store, filter, afterId),
     },
     servedModels: { list: () => listServedModels(deps) },
+    ledger: { check: () => checkLedger(deps.store, deps.clock.now()) },
     clock: deps.clock,
   };
 }

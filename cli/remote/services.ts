@@ -506,6 +506,12 @@ export function createRemoteServices(api: ApiClient): CliServices {
           aliases: model.aliases,
         })),
     },
+    ledger: {
+      async check() {
+        const report = as<{ ok: boolean; problems: string[]; users: number; keys: number; expired_open_holds: number }>(await api.call('GET', '/api/ledger/check'));
+        return { ok: report.ok, problems: report.problems, users: report.users, keys: report.keys, expiredOpenHolds: report.expired_open_holds };
+      },
+    },
     clock: systemClock,
   };
 }

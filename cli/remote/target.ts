@@ -36,7 +36,6 @@ export const localOnlyCommands: Readonly<Record<string, string>> = {
   migrate: `gateway migrate changes this machine's database; ${DROP}`,
   config: `gateway config shows this machine's configuration; ${DROP}`,
   init: `gateway init sets up a gateway on this machine; ${DROP}`,
-  'ledger check': `gateway ledger check reads the ledger tables directly, which the admin API does not offer; run it on the gateway host, ${DROP}`,
 };
 
 export function commandPath(command: Command): string {

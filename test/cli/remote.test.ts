@@ -4,6 +4,7 @@
  * exit codes must be equal. One server for the whole file.
  */
 import { afterAll, beforeAll, describe, expect, test as bunTest } from 'bun:test';
+import { eq, sql } from 'drizzle-orm';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock } from '../../src/clock.ts';
@@ -64,6 +65,17 @@ async function remoteChange(args: readonly string[], localShow: readonly string[
   expect(shown.exitCode).toBe(0);
   expect(changed.stdout).toBe(shown.stdout);
   return changed;
+}
+
+/** Moves a user's balance without a ledger row (a problem for `gateway ledger check` to find), or back. */
+async function shiftBalance(username: string, microUsd: number): Promise<void> {
+  const deps = await createDeps(loadConfig({ env: local, flags: {} }));
+  try {
+    const { users } = deps.store.tables;
+    await deps.store.write((db) => db.update(users).set({ balance: sql`${users.balance} + ${microUsd}` }).where(eq(users.username, username)).returning({ id: users.id }));
+  } finally {
+    await deps.close();
+  }
 }
 
 /** Request log rows written into the served database the way the relay writes them (its log writer). */
@@ -298,6 +310,22 @@ describe('gateway --server URL --token PAT', () => {
     const logs = await runCli(['logs', '--token', 'no-such-key'], local);
     expectOneLineError(logs, 'no key named "no-such-key"');
   });
+
+  test('ledger check: the same report and exit code, 0 when it balances, 1 with each problem; root only', async () => {
+    expect((await both(['ledger', 'check'])).remote.exitCode).toBe(0);
+    await both(['ledger', 'check', '--json']);
+    await shiftBalance('bob', 1);
+    try {
+      const { remote: found } = await both(['ledger', 'check']);
+      expect(found.exitCode).toBe(1);
+      expect(found.stdout).toContain('(bob): balance');
+      await both(['ledger', 'check', '--json']);
+    } finally {
+      await shiftBalance('bob', -1);
+    }
+    const refused = await runCli(['ledger', 'check'], { ...remote, GATEWAY_TOKEN: userToken });
+    expect(refused.exitCode).toBe(2);
+  });
 });
 
 describe('remote mode refuses what it cannot do, in one line', () => {
@@ -336,7 +364,6 @@ describe('remote mode refuses what it cannot do, in one line', () => {
       [['serve'], 'gateway serve runs the gateway on this machine'],
       [['migrate', '--status'], "gateway migrate changes this machine's database"],
       [['config'], "gateway config shows this machine's configuration"],
-      [['ledger', 'check'], 'gateway ledger check reads the ledger tables directly'],
     ] as const) {
       expectOneLineError(await runCli(args, remote), fragment);
     }

@@ -356,6 +356,7 @@ const table: Record<string, Row> = {
   'GET /api/usage': { role: 'admin', sample: async () => ({ path: '/api/usage?group_by=day&by=model&since=7d' }) },
   'GET /api/usage/totals': { role: 'admin', sample: async () => ({ path: '/api/usage/totals?by=channel&since=1d' }) },
   'GET /api/activity': { role: 'admin', sample: async () => ({ path: '/api/activity?minutes=60' }) },
+  'GET /api/ledger/check': { role: 'root', sample: async () => ({ path: '/api/ledger/check' }) },
   'GET /api/model-aliases': { role: 'admin', sample: async () => ({ path: '/api/model-aliases?per_page=5' }) },
   'GET /api/models': { role: 'admin', sample: async () => ({ path: '/api/models?per_page=5' }) },
   'POST /api/model-aliases': { role: 'admin', sample: async () => ({ path: '/api/model-aliases', body: { alias: unique('table-alias-'), target: 'gpt-4o' } }) },

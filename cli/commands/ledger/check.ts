@@ -1,10 +1,10 @@
 /**
- * `gateway ledger check`: the G4 checker (src/services/ledger-check.ts) on the configured database. Exit 0 when
+ * `gateway ledger check`: the G4 checker (src/services/ledger-check.ts) on the configured database, or through
+ * GET /api/ledger/check with `--server` (root's access token). Exit 0 when
  * every balance is explained by its ledger rows, 1 when a problem is found (each printed on its own line).
  */
 import type { Command } from 'commander';
-import { checkLedger } from '../../../src/services/ledger-check.ts';
-import { withDeps } from '../../context.ts';
+import { withServices } from '../../context.ts';
 import { exitCodes, output, sanitize } from '../../output.ts';
 
 export function registerLedgerCheckCommand(ledger: Command): void {
@@ -14,8 +14,8 @@ export function registerLedgerCheckCommand(ledger: Command): void {
     .option('--json', 'print JSON only')
     .addHelpText('after', '\nExit status: 0 when the ledger balances, 1 when a problem is found.\n\nExamples:\n  $ gateway ledger check\n  $ gateway ledger check --json')
     .action(async (flags: { json?: boolean }, command: Command) => {
-      await withDeps(command, async (deps) => {
-        const report = await checkLedger(deps.store, deps.clock.now());
+      await withServices(command, async (services) => {
+        const report = await services.ledger.check();
         output(flags.json, report, () =>
           report.ok
             ? `Ledger OK: ${report.users} users and ${report.keys} keys balance with their ledger rows; no hold is past its deadline.`

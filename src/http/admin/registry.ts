@@ -11,6 +11,7 @@ import { channelKeyRoutes } from './routes/channel-keys.ts';
 import { channelOperationRoutes } from './routes/channel-operations.ts';
 import { channelRoutes } from './routes/channels.ts';
 import { docsRoutes } from './routes/docs.ts';
+import { ledgerRoutes } from './routes/ledger.ts';
 import { logRoutes } from './routes/logs.ts';
 import { modelAliasRoutes } from './routes/model-aliases.ts';
 import { modelRoutes } from './routes/models.ts';
@@ -43,6 +44,7 @@ export const adminRoutes: readonly AdminRoute[] = [
   ...logRoutes,
   ...usageRoutes,
   ...activityRoutes,
+  ...ledgerRoutes,
   ...auditRoutes,
   ...docsRoutes,
 ];

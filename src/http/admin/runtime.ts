@@ -18,6 +18,7 @@ import { listServedModels, type ServedModelView } from '../../services/served-mo
 import type { PriceService } from '../../services/prices.ts';
 import { createRedeemLimiter, type RedeemLimiter, type RedemptionService } from '../../services/redemptions.ts';
 import type { SettingsService } from '../../services/settings.ts';
+import { checkLedger } from '../../services/ledger-check.ts';
 import { createUsageService, type UsageService } from '../../services/usage.ts';
 import { createChannelHealthService } from '../../services/channel-health.ts';
 import { createChannelKeyService } from '../../services/channel-keys.ts';
@@ -122,6 +123,7 @@ export async function createAdminRuntime(deps: AdminDeps, options: AdminRuntimeO
     logs: createLogQueryService(deps.store),
     usage: createUsageService(deps.store),
     activity: createActivityReader(deps.store),
+    ledger: { check: () => checkLedger(deps.store, deps.clock.now()) },
     modelAliases: createModelAliasService(context),
     servedModels: { list: () => listServedModels(context) },
     clock: deps.clock,

@@ -22,6 +22,7 @@ import { type LogView, logTypeNames, type MinuteActivity } from '../../services/
 import { formatUsd } from '../../services/money.ts';
 import type { GroupView, PriceView } from '../../services/prices.ts';
 import type { RedemptionView } from '../../services/redemptions.ts';
+import type { LedgerReport } from '../../services/ledger-check.ts';
 import type { SettingView } from '../../services/settings.ts';
 import type { UsageReport, UsageSeriesReport, UsageTotals } from '../../services/usage.ts';
 
@@ -762,4 +763,20 @@ export function minuteActivityView(activity: MinuteActivity): Static<typeof minu
     tokens: activity.tokens,
     cost_usd: formatUsd(activity.cost),
   };
+}
+
+/** `gateway ledger check`'s report (src/services/ledger-check.ts): counts and problem lines, no amounts of anyone's secrets. */
+export const ledgerReportSchema = t.Object(
+  {
+    ok: t.Boolean({ description: 'Whether every balance is explained by its ledger rows and no hold is past its deadline.' }),
+    problems: t.Array(t.String(), { description: 'One line per problem found (empty when ok).' }),
+    users: t.Integer({ description: 'Accounts checked.' }),
+    keys: t.Integer({ description: 'API keys checked.' }),
+    expired_open_holds: t.Integer({ description: 'Open holds past their deadline (recovery releases them while the gateway runs).' }),
+  },
+  { additionalProperties: false },
+);
+
+export function ledgerReportView(report: LedgerReport): Static<typeof ledgerReportSchema> {
+  return { ok: report.ok, problems: report.problems, users: report.users, keys: report.keys, expired_open_holds: report.expiredOpenHolds };
 }
