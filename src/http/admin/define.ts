@@ -33,6 +33,15 @@ import type { TokenService } from '../../services/tokens.ts';
 import type { TwoFactorService } from '../../services/two-factor.ts';
 import type { UpstreamModelService } from '../../services/upstream-models.ts';
 import type { UserService } from '../../services/users.ts';
+import type { LedgerReport } from '../../services/ledger-check.ts';
+import type { LogQueryService } from '../../services/log-queries.ts';
+import type { ActivityReader } from '../../services/logs.ts';
+import type { ModelAliasService } from '../../services/model-aliases.ts';
+import type { PriceService } from '../../services/prices.ts';
+import type { RedeemLimiter, RedemptionService } from '../../services/redemptions.ts';
+import type { ServedModelView } from '../../services/served-models.ts';
+import type { SettingsService } from '../../services/settings.ts';
+import type { UsageService } from '../../services/usage.ts';
 import type { PageInfo } from './envelope.ts';
 
 /** Who may call a route: anyone, or a signed-in user with at least this role (user < admin < root). */
@@ -74,6 +83,20 @@ export interface AdminServices {
   readonly channelTests: ChannelTestRunner;
   readonly upstreamModels: UpstreamModelService;
   readonly audit: AuditService;
+  readonly prices: PriceService;
+  readonly redemptions: RedemptionService;
+  /** Failed redemption codes per user and address (POST /api/user/self/redeem). */
+  readonly redeemLimiter: RedeemLimiter;
+  readonly settings: SettingsService;
+  readonly logs: LogQueryService;
+  readonly usage: UsageService;
+  readonly modelAliases: ModelAliasService;
+  /** The models enabled channels serve (GET /api/models, `gateway model list`). */
+  readonly servedModels: { list(): Promise<ServedModelView[]> };
+  /** Per-minute sums of the request log (GET /api/activity). */
+  readonly activity: ActivityReader;
+  /** The G4 checker on the gateway's database (GET /api/ledger/check). */
+  readonly ledger: { check(): Promise<LedgerReport> };
   readonly clock: Clock;
 }
 

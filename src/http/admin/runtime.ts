@@ -11,15 +11,13 @@ import { loadSessionSecret, type SessionSecret, sessionSecretCheck } from '../..
 import { createDispatcher, type Dispatcher } from '../../relay/dispatch.ts';
 import { createAccessTokenService } from '../../services/access-tokens.ts';
 import { createAuditService } from '../../services/audit.ts';
-import { createLogQueryService, type LogQueryService } from '../../services/log-queries.ts';
+import { createLogQueryService } from '../../services/log-queries.ts';
 import { createActivityReader } from '../../services/logs.ts';
-import { createModelAliasService, type ModelAliasService } from '../../services/model-aliases.ts';
-import { listServedModels, type ServedModelView } from '../../services/served-models.ts';
-import type { PriceService } from '../../services/prices.ts';
-import { createRedeemLimiter, type RedeemLimiter, type RedemptionService } from '../../services/redemptions.ts';
-import type { SettingsService } from '../../services/settings.ts';
+import { createModelAliasService } from '../../services/model-aliases.ts';
+import { listServedModels } from '../../services/served-models.ts';
+import { createRedeemLimiter } from '../../services/redemptions.ts';
 import { checkLedger } from '../../services/ledger-check.ts';
-import { createUsageService, type UsageService } from '../../services/usage.ts';
+import { createUsageService } from '../../services/usage.ts';
 import { createChannelHealthService } from '../../services/channel-health.ts';
 import { createChannelKeyService } from '../../services/channel-keys.ts';
 import { createChannelTagService } from '../../services/channel-tags.ts';
@@ -55,22 +53,6 @@ export interface AdminRuntimeOptions {
 }
 
 type AdminDeps = Pick<Deps, 'config' | 'store' | 'cipher' | 'clock' | 'users' | 'tokens' | 'settings' | 'channels' | 'prices' | 'redemptions'>;
-
-declare module './define.ts' {
-  /** Prices and groups, redemption codes, settings, the request log and usage (issue 6, part 2 resources). */
-  interface AdminServices {
-    readonly prices: PriceService;
-    readonly redemptions: RedemptionService;
-    /** Failed redemption codes per user and address (POST /api/user/self/redeem). */
-    readonly redeemLimiter: RedeemLimiter;
-    readonly settings: SettingsService;
-    readonly logs: LogQueryService;
-    readonly usage: UsageService;
-    readonly modelAliases: ModelAliasService;
-    /** The models enabled channels serve (GET /api/models, `gateway model list`). */
-    readonly servedModels: { list(): Promise<ServedModelView[]> };
-  }
-}
 
 const CHECK_KEY = 'session_secret_check';
 

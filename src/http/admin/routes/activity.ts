@@ -5,16 +5,8 @@
  * that adds only the rows written since its last read (src/services/logs.ts createActivityReader).
  */
 import { t } from 'elysia';
-import type { ActivityReader } from '../../../services/logs.ts';
 import { defineRoute } from '../define.ts';
 import { minuteActivitySchema, minuteActivityView } from '../views.ts';
-
-declare module '../define.ts' {
-  interface AdminServices {
-    /** Per-minute sums of the request log (GET /api/activity). */
-    readonly activity: ActivityReader;
-  }
-}
 
 const MINUTE_MS = 60_000;
 /** The reader always reads the same sliding window (so its incremental sums stay whole); callers narrow it. */

@@ -3,16 +3,8 @@
  * `gateway ledger check`, which reads this route in remote mode. Root only: its problem lines name accounts
  * and keys with their balances across the whole gateway.
  */
-import type { LedgerReport } from '../../../services/ledger-check.ts';
 import { defineRoute } from '../define.ts';
 import { ledgerReportSchema, ledgerReportView } from '../views.ts';
-
-declare module '../define.ts' {
-  interface AdminServices {
-    /** The G4 checker on the gateway's database (GET /api/ledger/check). */
-    readonly ledger: { check(): Promise<LedgerReport> };
-  }
-}
 
 export const ledgerRoutes = [
   defineRoute({
