@@ -11,6 +11,9 @@ import postgres from 'postgres';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { type Checkpointer, startCheckpointer } from './checkpointer.ts';
 import { Gate } from './gate.ts';
+import { drizzleLedgerOps } from './ledger/drizzle-ops.ts';
+import { sqliteLedgerOps } from './ledger/sqlite-ops.ts';
+import { createLedgerWriter, type LedgerWriter } from './ledger/writer.ts';
 import * as postgresSchema from './schema/postgres.ts';
 import * as sqliteSchema from './schema/sqlite.ts';
 
@@ -56,6 +59,8 @@ export interface Store {
    */
   exclusive<T>(fn: (query: RawQuery) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
+  /** Runs the ledger's jobs: reservations, settlements, expiries and request-log batches (src/db/ledger). */
+  readonly ledger: LedgerWriter;
   /**
    * SQLite only: moves WAL checkpoints off this thread (src/db/checkpointer.ts) for a long-running server.
    * Resolves once the worker runs; on any failure auto-checkpoint is back on and `onFailure` says why.
@@ -210,7 +215,7 @@ function openSqlite(options: OpenOptions): Store {
     }
     return connection.query(statement).all(...parameters) as Row[];
   };
-  return {
+  const store: Store = {
     dialect: 'sqlite',
     db,
     tables: sqliteSchema,
@@ -250,6 +255,9 @@ function openSqlite(options: OpenOptions): Store {
     ping: async () => {
       connection.query('SELECT 1').get();
     },
+    get ledger() {
+      return ledger;
+    },
     backgroundCheckpoints: async ({ intervalMs, onFailure }) => {
       if (checkpointer !== undefined) return;
       connection.run('PRAGMA wal_autocheckpoint = 0');
@@ -266,6 +274,10 @@ function openSqlite(options: OpenOptions): Store {
       connection.close();
     },
   };
+  // The ledger's statements run compiled on this connection, in the group committer's shared transactions.
+  const ops = sqliteLedgerOps(connection);
+  const ledger = createLedgerWriter(store, () => ops);
+  return store;
 }
 
 async function openPostgres(url: string): Promise<Store> {
@@ -287,7 +299,7 @@ async function openPostgres(url: string): Promise<Store> {
     let index = 0;
     return statement.replace(/\?/g, () => `$${++index}`);
   };
-  return {
+  const store: Store = {
     dialect: 'postgres',
     db,
     tables: postgresSchema as unknown as Tables,
@@ -320,8 +332,15 @@ async function openPostgres(url: string): Promise<Store> {
     ping: async () => {
       await client`SELECT 1`;
     },
+    get ledger() {
+      return ledger;
+    },
     close: async () => {
       await client.end({ timeout: 5 });
     },
   };
+  // Each job in its own transaction: row locks let unrelated accounts proceed in parallel, and a shared batch
+  // could deadlock with another node's.
+  const ledger = createLedgerWriter(store, (tx) => drizzleLedgerOps(store, tx));
+  return store;
 }

@@ -11,24 +11,13 @@
  * recorded as an `overrun` ledger row for the operator, never as a debt.
  */
 import type { Clock } from '../clock.ts';
-import type { Db, Store } from '../db/client.ts';
-import {
-  chargeToken,
-  chargeUser,
-  findExpiredHolds,
-  holdOnToken,
-  holdOnUser,
-  insertHold,
-  insertLedgerEntry,
-  insertSystemLog,
-  resolveHold,
-} from '../db/repos/ledger.ts';
+import type { Store } from '../db/client.ts';
+import { findExpiredHolds } from '../db/repos/ledger.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Endpoint, Usage } from '../relay/types.ts';
 import { formatUsd, parseUsd } from './money.ts';
 import { chargeFor, type ModelPrice, type PriceBook, reservationFor } from './pricing.ts';
-import { createGroupCommitter } from './group-commit.ts';
 import type { Settings } from './settings.ts';
 
 export interface BillingDeps {
@@ -106,7 +95,6 @@ export interface Billing {
 export function createBilling(deps: BillingDeps): Billing {
   const { store, clock, logger } = deps;
   const inFlight = new Set<Promise<unknown>>();
-  const committer = createGroupCommitter(store);
 
   const track = <T>(promise: Promise<T>): Promise<T> => {
     inFlight.add(promise);
@@ -133,25 +121,6 @@ export function createBilling(deps: BillingDeps): Billing {
     return threshold.micros;
   };
 
-  /** Records a quota alert when this charge took a balance from at or above the threshold to below it. */
-  const alertIfCrossed = async (
-    db: Db,
-    now: number,
-    account: { kind: 'user' | 'key'; userId: number; tokenId: number | null; after: number; charge: number },
-  ): Promise<void> => {
-    const threshold = alertThreshold();
-    if (threshold <= 0 || account.charge <= 0) return;
-    if (!(account.after < threshold && account.after + account.charge >= threshold)) return;
-    const what = account.kind === 'user' ? `user #${account.userId}'s balance` : `API key #${account.tokenId}'s remaining quota`;
-    await insertSystemLog(store, db, {
-      now,
-      userId: account.userId,
-      tokenId: account.tokenId,
-      content: `quota alert: ${what} fell below $${formatUsd(threshold)} (now $${formatUsd(account.after)})`,
-      other: { alert: 'quota', account: account.kind, threshold, remaining: account.after },
-    });
-  };
-
   const reserve = async (input: ReserveInput): Promise<Reservation> => {
     const settings = deps.settings();
     const book = deps.prices();
@@ -174,21 +143,17 @@ export function createBilling(deps: BillingDeps): Billing {
         amount = reservationFor(price, input.promptTokens(), allowance, multiplierPpm);
       }
     }
-    // Refusals are returned, not thrown, so a refused reservation never rolls back the others that share
-    // its transaction (group commit); a hold taken before a refusal is given back by the opposite delta.
-    const refusal = await committer.submit(async (db): Promise<'owner' | 'key' | 'request-id' | undefined> => {
-      const now = clock.now();
-      if (!(await holdOnUser(store, db, input.userId, amount))) return 'owner';
-      if (!(await holdOnToken(store, db, input.tokenId, amount))) {
-        await holdOnUser(store, db, input.userId, -amount);
-        return 'key';
-      }
-      if (!(await insertHold(store, db, { requestId: input.requestId, userId: input.userId, tokenId: input.tokenId, amount, now, expiresAt: now + deps.holdTtlMs }))) {
-        await holdOnToken(store, db, input.tokenId, -amount);
-        await holdOnUser(store, db, input.userId, -amount);
-        return 'request-id';
-      }
-      return undefined;
+    // Refusals are returned, not thrown, so a refused reservation never rolls back the others that share its
+    // transaction (group commit); the job gives back a hold it took before the refusal.
+    const now = clock.now();
+    const refusal = await store.ledger.run({
+      kind: 'reserve',
+      requestId: input.requestId,
+      userId: input.userId,
+      tokenId: input.tokenId,
+      amount,
+      now,
+      expiresAt: now + deps.holdTtlMs,
     });
     if (refusal === 'owner') {
       throw new GatewayError({
@@ -216,63 +181,18 @@ export function createBilling(deps: BillingDeps): Billing {
   const settleOnce = async (reservation: Reservation, input: SettleInput): Promise<Settlement> => {
     const listCost = costOf(reservation, input);
     const unpriced = reservation.price === undefined;
-    return committer.submit(
-      async (db): Promise<Settlement> => {
-      const now = clock.now();
-      const state = input.delivered ? 'settled' : 'released';
-      const hold = await resolveHold(store, db, reservation.requestId, state, now);
-      if (hold === undefined) return { cost: 0, listCost, hold: reservation.amount, overrun: 0, unpriced, state: 'already_resolved' };
-      const base = { userId: hold.userId, tokenId: hold.tokenId, hold: hold.amount, requests: input.delivered ? 1 : 0 };
-      // Above the hold, more is taken only from money that is free, and never for usage that had to be clamped.
-      const mayExtend = listCost > hold.amount && !input.usage.clamped;
-      let cost = Math.min(listCost, hold.amount);
-      let user: { balance: number } | undefined;
-      let token: { balance: number | null } | undefined;
-      // Rows are always locked owner first, then key (as in reserve), so concurrent transactions on
-      // PostgreSQL cannot deadlock.
-      if (mayExtend) {
-        const userResult = await chargeUser(store, db, { ...base, charge: listCost }, now);
-        if (userResult !== undefined) {
-          const tokenResult = hold.tokenId === null ? { balance: null } : await chargeToken(store, db, { ...base, tokenId: hold.tokenId, charge: listCost }, now);
-          if (tokenResult !== undefined) {
-            cost = listCost;
-            user = userResult;
-            token = tokenResult;
-          } else {
-            // The key cannot cover the difference: undo the owner's side by the opposite deltas (same
-            // transaction), then charge no more than the hold below.
-            await chargeUser(store, db, { userId: hold.userId, tokenId: hold.tokenId, hold: -hold.amount, charge: -listCost, requests: -base.requests }, now);
-          }
-        }
-      }
-      if (user === undefined) {
-        user = await chargeUser(store, db, { ...base, charge: cost }, now);
-        token = hold.tokenId === null ? { balance: null } : await chargeToken(store, db, { ...base, tokenId: hold.tokenId, charge: cost }, now);
-      }
-      const overrun = listCost - cost;
-      if (cost > 0) {
-        await insertLedgerEntry(store, db, { kind: 'debit', externalId: reservation.requestId, userId: hold.userId, tokenId: hold.tokenId, amount: cost, note: '', now });
-      }
-      if (overrun > 0) {
-        await insertLedgerEntry(store, db, {
-          kind: 'overrun',
-          externalId: reservation.requestId,
-          userId: hold.userId,
-          tokenId: hold.tokenId,
-          amount: overrun,
-          note: input.usage.clamped ? 'upstream usage was clamped' : 'usage above the hold and the free balance',
-          now,
-        });
-      }
-      if (user !== undefined) await alertIfCrossed(db, now, { kind: 'user', userId: hold.userId, tokenId: null, after: user.balance, charge: cost });
-      if (token?.balance !== null && token !== undefined && hold.tokenId !== null) {
-        await alertIfCrossed(db, now, { kind: 'key', userId: hold.userId, tokenId: hold.tokenId, after: token.balance, charge: cost });
-      }
-      return { cost, listCost, hold: hold.amount, overrun, unpriced, state };
-      },
-      // Nobody waits for a settlement: it may share the next reservation's transaction.
-      { deferrable: true },
-    );
+    // Nobody waits for a settlement: it may share the next reservation's transaction.
+    const outcome = await store.ledger.run({
+      kind: 'settle',
+      requestId: reservation.requestId,
+      delivered: input.delivered,
+      listCost,
+      clamped: input.usage.clamped,
+      alertThreshold: alertThreshold(),
+      now: clock.now(),
+    });
+    if (outcome.state === 'already_resolved') return { cost: 0, listCost, hold: reservation.amount, overrun: 0, unpriced, state: 'already_resolved' };
+    return { cost: outcome.cost, listCost, hold: outcome.hold, overrun: outcome.overrun, unpriced, state: outcome.state };
   };
 
   return {
@@ -284,16 +204,7 @@ export function createBilling(deps: BillingDeps): Billing {
         const expired = await findExpiredHolds(store, clock.now(), 500);
         if (expired.length === 0) return released;
         for (const row of expired) {
-          const done = await store.transaction(async (db) => {
-            const now = clock.now();
-            const hold = await resolveHold(store, db, row.requestId, 'expired', now);
-            if (hold === undefined) return false;
-            const move = { userId: hold.userId, hold: hold.amount, charge: 0, requests: 0 };
-            await chargeUser(store, db, { ...move, tokenId: hold.tokenId }, now);
-            if (hold.tokenId !== null) await chargeToken(store, db, { ...move, tokenId: hold.tokenId }, now);
-            return true;
-          });
-          if (done) {
+          if (await store.ledger.run({ kind: 'expire', requestId: row.requestId, now: clock.now() })) {
             released++;
             logger.warn('released an expired hold', { requestId: row.requestId, userId: row.userId, tokenId: row.tokenId, amount: row.amount });
           }

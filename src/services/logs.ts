@@ -6,11 +6,9 @@
  * ledger, not in the log. Retention deletes old rows in small transactions.
  */
 import type { Clock } from '../clock.ts';
-import { insertSystemLog } from '../db/repos/ledger.ts';
 import type { Store } from '../db/client.ts';
 import {
   deleteLogRowsBefore,
-  insertLogRows,
   LOG_TYPE_ERROR,
   type LogRow,
   type LogRowFilter,
@@ -25,7 +23,7 @@ import {
   selectUserIdsByName,
   sumLogMinutes,
 } from '../db/repos/logs.ts';
-import { addChannelUsage, addUsageDeltas, type ChannelUsageDelta, type UsageDelta } from '../db/repos/usage.ts';
+import type { ChannelUsageDelta, UsageDelta } from '../db/repos/usage.ts';
 import { invalidArgument, notFound } from '../errors/gateway-error.ts';
 import type { Logger } from '../log/logger.ts';
 import { formatUsd } from './money.ts';
@@ -140,19 +138,21 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       const { usage, channels } = aggregate(batch, nodeName);
       const notice = unrecordedDrops;
       unrecordedDrops = undefined;
-      await store.transaction(async (db) => {
-        await insertLogRows(store, db, rows);
-        await addUsageDeltas(store, db, usage);
-        await addChannelUsage(store, db, channels);
-        if (notice !== undefined) {
-          await insertSystemLog(store, db, {
-            now: clock.now(),
-            userId: null,
-            tokenId: null,
-            content: `request log: ${notice.count} row(s) dropped (${notice.reason}); the relay was not slowed, and charges are in the ledger`,
-            other: { alert: 'log_dropped', dropped: notice.count, reason: notice.reason, droppedTotal: dropped },
-          });
-        }
+      await store.ledger.run({
+        kind: 'log-batch',
+        rows,
+        usage,
+        channels,
+        notice:
+          notice === undefined
+            ? null
+            : {
+                now: clock.now(),
+                userId: null,
+                tokenId: null,
+                content: `request log: ${notice.count} row(s) dropped (${notice.reason}); the relay was not slowed, and charges are in the ledger`,
+                other: { alert: 'log_dropped', dropped: notice.count, reason: notice.reason, droppedTotal: dropped },
+              },
       });
       written += batch.length;
     } catch (error) {

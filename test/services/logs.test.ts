@@ -15,7 +15,7 @@ function memoryLogger() {
   return { sink, logger: createLogger({ level: 'debug', format: 'json', sink }) };
 }
 
-/** The store with its transactions counted. */
+/** The store with its transactions counted: its own, and the log batches it hands to its ledger writer. */
 function countingStore(store: Store): { store: Store; transactions: () => number } {
   let transactions = 0;
   return {
@@ -24,6 +24,14 @@ function countingStore(store: Store): { store: Store; transactions: () => number
       transaction: (fn) => {
         transactions += 1;
         return store.transaction(fn);
+      },
+      get ledger() {
+        return {
+          run: (job) => {
+            transactions += 1;
+            return store.ledger.run(job);
+          },
+        } satisfies Store['ledger'];
       },
     },
     transactions: () => transactions,

@@ -1,43 +1,16 @@
 /**
  * The ledger: the only code that writes `balance`, `held` and the usage counters of users and keys
  * (reliability.md 2.1). Every statement is a conditional UPDATE by deltas whose returned row count decides;
- * nothing reads a balance into TypeScript, compares and writes back. Callers run these inside one
- * `store.transaction`, so a reservation on the key and on its owner commit or roll back together.
+ * nothing reads a balance into TypeScript, compares and writes back. The rules that combine them are in
+ * src/db/ledger/jobs.ts; these builders are what PostgreSQL runs (SQLite runs the same SQL compiled once,
+ * src/db/ledger/sqlite-ops.ts), plus the reads of recovery and of the ledger check.
  */
-import { and, eq, inArray, isNull, lte, type Placeholder, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
 import type { Db, Store } from '../client.ts';
-import { USER_ENABLED } from './users.ts';
+import { LOG_TYPE_SYSTEM, USER_ENABLED } from '../codes.ts';
+import type { AccountMove, HoldFigures, SystemLogRow } from '../ledger/jobs.ts';
 
-type Values = Readonly<Record<string, string | number | boolean | null>>;
-type Param = (name: string) => Placeholder | string | number | boolean | null;
-interface Buildable<Row> extends PromiseLike<Row[]> {
-  prepare(): { execute(values?: Values): unknown };
-}
-
-const preparedByStore = new WeakMap<Store, Map<string, { execute(values?: Values): unknown }>>();
-
-/**
- * Runs one of the ledger's per-request statements. Building a statement with drizzle costs more than running
- * it (about 40 µs of the ~70 µs an UPDATE … RETURNING took on SQLite), and every relayed request runs five to
- * seven of them; so on SQLite each is built once, with placeholders, and reused (`key` names the shape). On
- * PostgreSQL the statement is built on the transaction's own connection each time, with the values inline
- * as bound parameters: a network round trip costs far more there than building.
- */
-async function runLedgerStatement<Row>(store: Store, db: Db, key: string, build: (db: Db, param: Param) => Buildable<Row>, values: Values): Promise<Row[]> {
-  if (store.dialect !== 'sqlite') return build(db, (name) => values[name] ?? null);
-  let prepared = preparedByStore.get(store);
-  if (prepared === undefined) {
-    prepared = new Map();
-    preparedByStore.set(store, prepared);
-  }
-  let statement = prepared.get(key);
-  if (statement === undefined) {
-    // Built on the store's own database: on SQLite a transaction runs on that same connection.
-    statement = build(store.db, (name) => sql.placeholder(name)).prepare();
-    prepared.set(key, statement);
-  }
-  return (await statement.execute(values)) as Row[];
-}
+export { LOG_TYPE_SYSTEM };
 
 export type HoldState = 'open' | 'settled' | 'released' | 'expired';
 
@@ -54,49 +27,22 @@ export interface HoldRow {
 /** Raises the owner's `held` by `amount` if the free balance covers it and the owner is enabled; true on success. */
 export async function holdOnUser(store: Store, db: Db, userId: number, amount: number): Promise<boolean> {
   const { users } = store.tables;
-  const rows = await runLedgerStatement(
-    store,
-    db,
-    'hold-on-user',
-    (on, param) =>
-      on
-        .update(users)
-        .set({ held: sql`${users.held} + ${param('amount')}` })
-        .where(
-          and(
-            eq(users.id, sql`${param('userId')}`),
-            eq(users.status, USER_ENABLED),
-            isNull(users.deletedAt),
-            sql`${users.balance} - ${users.held} >= ${param('amount')}`,
-          ),
-        )
-        .returning({ id: users.id }),
-    { userId, amount },
-  );
+  const rows = await db
+    .update(users)
+    .set({ held: sql`${users.held} + ${amount}` })
+    .where(and(eq(users.id, userId), eq(users.status, USER_ENABLED), isNull(users.deletedAt), sql`${users.balance} - ${users.held} >= ${amount}`))
+    .returning({ id: users.id });
   return rows.length === 1;
 }
 
 /** Raises the key's `held` by `amount` if its budget covers it (an unlimited key always does); true on success. */
 export async function holdOnToken(store: Store, db: Db, tokenId: number, amount: number): Promise<boolean> {
   const { tokens } = store.tables;
-  const rows = await runLedgerStatement(
-    store,
-    db,
-    'hold-on-token',
-    (on, param) =>
-      on
-        .update(tokens)
-        .set({ held: sql`${tokens.held} + ${param('amount')}` })
-        .where(
-          and(
-            eq(tokens.id, sql`${param('tokenId')}`),
-            isNull(tokens.deletedAt),
-            sql`(${tokens.unlimited} = ${true} OR ${tokens.balance} - ${tokens.held} >= ${param('amount')})`,
-          ),
-        )
-        .returning({ id: tokens.id }),
-    { tokenId, amount },
-  );
+  const rows = await db
+    .update(tokens)
+    .set({ held: sql`${tokens.held} + ${amount}` })
+    .where(and(eq(tokens.id, tokenId), isNull(tokens.deletedAt), sql`(${tokens.unlimited} = ${true} OR ${tokens.balance} - ${tokens.held} >= ${amount})`))
+    .returning({ id: tokens.id });
   return rows.length === 1;
 }
 
@@ -106,52 +52,22 @@ export async function insertHold(
   hold: { requestId: string; userId: number; tokenId: number; amount: number; now: number; expiresAt: number },
 ): Promise<boolean> {
   const { holds } = store.tables;
-  const rows = await runLedgerStatement(
-    store,
-    db,
-    'insert-hold',
-    (on, param) =>
-      on
-        .insert(holds)
-        .values({
-          requestId: sql`${param('requestId')}`,
-          userId: sql`${param('userId')}`,
-          tokenId: sql`${param('tokenId')}`,
-          amount: sql`${param('amount')}`,
-          state: 'open',
-          createdAt: sql`${param('now')}`,
-          expiresAt: sql`${param('expiresAt')}`,
-        })
-        .onConflictDoNothing()
-        .returning({ id: holds.id }),
-    hold,
-  );
+  const rows = await db
+    .insert(holds)
+    .values({ requestId: hold.requestId, userId: hold.userId, tokenId: hold.tokenId, amount: hold.amount, state: 'open', createdAt: hold.now, expiresAt: hold.expiresAt })
+    .onConflictDoNothing()
+    .returning({ id: holds.id });
   return rows.length === 1;
 }
 
 /** Moves an open hold to `state`; returns the hold, or undefined when it was not open (already resolved). */
-export async function resolveHold(store: Store, db: Db, requestId: string, state: Exclude<HoldState, 'open'>, now: number): Promise<HoldRow | undefined> {
+export async function resolveHold(store: Store, db: Db, requestId: string, state: Exclude<HoldState, 'open'>, now: number): Promise<HoldFigures | undefined> {
   const { holds } = store.tables;
-  const rows = await runLedgerStatement(
-    store,
-    db,
-    'resolve-hold',
-    (on, param) =>
-      on
-        .update(holds)
-        .set({ state: sql`${param('state')}`, resolvedAt: sql`${param('now')}` })
-        .where(and(eq(holds.requestId, sql`${param('requestId')}`), eq(holds.state, 'open')))
-        .returning({
-          id: holds.id,
-          requestId: holds.requestId,
-          userId: holds.userId,
-          tokenId: holds.tokenId,
-          amount: holds.amount,
-          state: holds.state,
-          expiresAt: holds.expiresAt,
-        }),
-    { requestId, state, now },
-  );
+  const rows = await db
+    .update(holds)
+    .set({ state, resolvedAt: now })
+    .where(and(eq(holds.requestId, requestId), eq(holds.state, 'open')))
+    .returning({ userId: holds.userId, tokenId: holds.tokenId, amount: holds.amount });
   return rows[0];
 }
 
@@ -165,17 +81,6 @@ export async function findExpiredHolds(store: Store, now: number, limit: number)
     .limit(limit);
 }
 
-export interface AccountMove {
-  userId: number;
-  tokenId: number | null;
-  /** Released from `held`. */
-  hold: number;
-  /** Taken from `balance` (and added to `used_amount`). */
-  charge: number;
-  /** Added to the request counters: 1 for a settled request, 0 for a release, -1 to undo a move. */
-  requests: number;
-}
-
 /**
  * Takes `charge` from the owner's balance while releasing `hold` from `held`. When the charge is above the hold,
  * the difference must be free on the balance: the statement is conditional on it and returns undefined when it
@@ -184,24 +89,17 @@ export interface AccountMove {
 export async function chargeUser(store: Store, db: Db, move: AccountMove, now: number): Promise<{ balance: number } | undefined> {
   const { users } = store.tables;
   const extra = move.charge - move.hold;
-  const rows = await runLedgerStatement(
-    store,
-    db,
-    extra > 0 ? 'charge-user-extra' : 'charge-user',
-    (on, param) =>
-      on
-        .update(users)
-        .set({
-          held: sql`${users.held} - ${param('hold')}`,
-          balance: sql`${users.balance} - ${param('charge')}`,
-          usedAmount: sql`${users.usedAmount} + ${param('charge')}`,
-          requestCount: sql`${users.requestCount} + ${param('requests')}`,
-          updatedAt: sql`${param('now')}`,
-        })
-        .where(and(eq(users.id, sql`${param('userId')}`), extra > 0 ? sql`${users.balance} - ${users.held} >= ${param('extra')}` : undefined))
-        .returning({ balance: users.balance }),
-    { userId: move.userId, hold: move.hold, charge: move.charge, requests: move.requests, now, ...(extra > 0 ? { extra } : {}) },
-  );
+  const rows = await db
+    .update(users)
+    .set({
+      held: sql`${users.held} - ${move.hold}`,
+      balance: sql`${users.balance} - ${move.charge}`,
+      usedAmount: sql`${users.usedAmount} + ${move.charge}`,
+      requestCount: sql`${users.requestCount} + ${move.requests}`,
+      updatedAt: now,
+    })
+    .where(and(eq(users.id, move.userId), extra > 0 ? sql`${users.balance} - ${users.held} >= ${extra}` : undefined))
+    .returning({ balance: users.balance });
   return rows[0];
 }
 
@@ -213,29 +111,17 @@ export async function chargeUser(store: Store, db: Db, move: AccountMove, now: n
 export async function chargeToken(store: Store, db: Db, move: AccountMove & { tokenId: number }, now: number): Promise<{ balance: number | null } | undefined> {
   const { tokens } = store.tables;
   const extra = move.charge - move.hold;
-  const rows = await runLedgerStatement(
-    store,
-    db,
-    extra > 0 ? 'charge-token-extra' : 'charge-token',
-    (on, param) =>
-      on
-        .update(tokens)
-        .set({
-          held: sql`${tokens.held} - ${param('hold')}`,
-          balance: sql`CASE WHEN ${tokens.unlimited} = ${true} THEN ${tokens.balance} ELSE ${tokens.balance} - ${param('charge')} END`,
-          usedAmount: sql`${tokens.usedAmount} + ${param('charge')}`,
-          requestCount: sql`${tokens.requestCount} + ${param('requests')}`,
-          accessedAt: sql`${param('now')}`,
-        })
-        .where(
-          and(
-            eq(tokens.id, sql`${param('tokenId')}`),
-            extra > 0 ? sql`(${tokens.unlimited} = ${true} OR ${tokens.balance} - ${tokens.held} >= ${param('extra')})` : undefined,
-          ),
-        )
-        .returning({ balance: tokens.balance, unlimited: tokens.unlimited }),
-    { tokenId: move.tokenId, hold: move.hold, charge: move.charge, requests: move.requests, now, ...(extra > 0 ? { extra } : {}) },
-  );
+  const rows = await db
+    .update(tokens)
+    .set({
+      held: sql`${tokens.held} - ${move.hold}`,
+      balance: sql`CASE WHEN ${tokens.unlimited} = ${true} THEN ${tokens.balance} ELSE ${tokens.balance} - ${move.charge} END`,
+      usedAmount: sql`${tokens.usedAmount} + ${move.charge}`,
+      requestCount: sql`${tokens.requestCount} + ${move.requests}`,
+      accessedAt: now,
+    })
+    .where(and(eq(tokens.id, move.tokenId), extra > 0 ? sql`(${tokens.unlimited} = ${true} OR ${tokens.balance} - ${tokens.held} >= ${extra})` : undefined))
+    .returning({ balance: tokens.balance, unlimited: tokens.unlimited });
   const row = rows[0];
   if (row === undefined) return undefined;
   return { balance: row.unlimited ? null : row.balance };
@@ -247,43 +133,22 @@ export async function insertLedgerEntry(
   entry: { kind: 'debit' | 'overrun'; externalId: string; userId: number; tokenId: number | null; amount: number; note: string; now: number },
 ): Promise<boolean> {
   const { ledgerEntries } = store.tables;
-  const rows = await runLedgerStatement(
-    store,
-    db,
-    'insert-ledger-entry',
-    (on, param) =>
-      on
-        .insert(ledgerEntries)
-        .values({
-          kind: sql`${param('kind')}`,
-          externalId: sql`${param('externalId')}`,
-          userId: sql`${param('userId')}`,
-          tokenId: sql`${param('tokenId')}`,
-          amount: sql`${param('amount')}`,
-          note: sql`${param('note')}`,
-          createdAt: sql`${param('now')}`,
-        })
-        .onConflictDoNothing()
-        .returning({ id: ledgerEntries.id }),
-    entry,
-  );
+  const rows = await db
+    .insert(ledgerEntries)
+    .values({ kind: entry.kind, externalId: entry.externalId, userId: entry.userId, tokenId: entry.tokenId, amount: entry.amount, note: entry.note, createdAt: entry.now })
+    .onConflictDoNothing()
+    .returning({ id: ledgerEntries.id });
   return rows.length === 1;
 }
 
 /** A system log row (New API log type 4), written in the caller's transaction. */
-export async function insertSystemLog(
-  store: Store,
-  db: Db,
-  row: { now: number; userId: number | null; tokenId: number | null; content: string; other: Record<string, unknown> },
-): Promise<void> {
+export async function insertSystemLog(store: Store, db: Db, row: SystemLogRow): Promise<void> {
   const { logs } = store.tables;
   await db
     .insert(logs)
     .values({ createdAt: row.now, type: LOG_TYPE_SYSTEM, userId: row.userId, tokenId: row.tokenId, content: row.content, other: JSON.stringify(row.other) })
     .returning({ id: logs.id });
 }
-
-export const LOG_TYPE_SYSTEM = 4;
 
 // ---- The checker's reads (reliability.md G4) ----
 

@@ -2,7 +2,7 @@
  * The request log (`logs`): batched inserts from the log writer, filtered reads for `gateway logs`, and the
  * retention deletes. Every read filter is served by one of the table's indexes (reliability.md 2.8.2); only
  * the query builder with `await` and `.returning()` is used, so the same code runs on SQLite and PostgreSQL
- * (the SQLite insert is prepared once, see insertLogRows).
+ * (except the log writer's inserts on SQLite, see insertLogRows).
  */
 import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, max, or, type SQL, sql } from 'drizzle-orm';
 import type { Db, Store, Tables } from '../client.ts';
@@ -23,38 +23,13 @@ export const REQUEST_LOG_TYPES = [LOG_TYPE_CONSUME, LOG_TYPE_ERROR] as const;
  */
 const ROWS_PER_INSERT = 500;
 
-/** The columns every row from the log writer sets (all but the id). */
-const LOG_COLUMNS = [
-  'createdAt', 'type', 'requestId', 'userId', 'username', 'tokenId', 'tokenName', 'channelId', 'channelName', 'group',
-  'modelName', 'upstreamModel', 'isStream', 'status', 'promptTokens', 'completionTokens', 'cachedTokens',
-  'cacheWriteTokens', 'reasoningTokens', 'cost', 'latencyMs', 'firstTokenMs', 'errorCode', 'content', 'ip', 'other',
-] as const satisfies readonly (keyof NewLogRow)[];
-
-type PreparedInsert = { execute(values: Record<string, unknown>): unknown };
-const preparedInserts = new WeakMap<Store, PreparedInsert>();
-
 /**
- * Inserts the rows; call it inside the batch's transaction. On SQLite one single-row INSERT is built once with
- * placeholders and run per row: building a 500-row statement (13 000 parameters) with drizzle took several
- * milliseconds of the event loop per batch, running a compiled statement takes microseconds. PostgreSQL gets
- * multi-row statements: there a round trip per row would cost more.
+ * Inserts the rows in multi-row statements; call it inside the batch's transaction. This is PostgreSQL's path:
+ * SQLite's writer inserts one compiled single-row statement per row (src/db/ledger/sqlite-ops.ts), which costs
+ * microseconds where building a 500-row statement with drizzle took milliseconds.
  */
 export async function insertLogRows(store: Store, db: Db, rows: readonly NewLogRow[]): Promise<void> {
   const { logs } = store.tables;
-  if (store.dialect === 'sqlite') {
-    let insert = preparedInserts.get(store);
-    if (insert === undefined) {
-      const values = Object.fromEntries(LOG_COLUMNS.map((column) => [column, sql.placeholder(column)]));
-      insert = store.db.insert(logs).values(values as unknown as NewLogRow).prepare();
-      preparedInserts.set(store, insert);
-    }
-    for (const row of rows) {
-      const values: Record<string, unknown> = {};
-      for (const column of LOG_COLUMNS) values[column] = column === 'isStream' ? (row.isStream === true ? 1 : 0) : (row[column] ?? null);
-      await insert.execute(values);
-    }
-    return;
-  }
   for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
     await db.insert(logs).values(rows.slice(start, start + ROWS_PER_INSERT));
   }

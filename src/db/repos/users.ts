@@ -5,6 +5,7 @@
  */
 import { and, asc, count, eq, gte, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { Db, Store, Tables } from '../client.ts';
+import { USER_DISABLED, USER_ENABLED } from '../codes.ts';
 import { anyContainsText, type PageWindow } from './search.ts';
 
 export type UserRow = Tables['users']['$inferSelect'];
@@ -12,8 +13,7 @@ export type NewUserRow = Tables['users']['$inferInsert'];
 
 /** Role numbers (New API's): 1 common user, 10 admin, 100 root. */
 export const ROLE_NUMBERS = { user: 1, admin: 10, root: 100 } as const;
-export const USER_ENABLED = 1;
-export const USER_DISABLED = 2;
+export { USER_DISABLED, USER_ENABLED };
 /** New API's log type for a top-up. */
 export const LOG_TYPE_TOPUP = 1;
 

@@ -11,7 +11,7 @@
  * On PostgreSQL jobs run in their own transactions, concurrently: row locks already let unrelated accounts
  * proceed in parallel, and a batch there could deadlock with another node's batch.
  */
-import type { Db, Store } from '../db/client.ts';
+import type { Db, Store } from '../client.ts';
 
 /** Jobs per shared transaction at most, so one commit never holds the writer for long. */
 const MAX_BATCH = 256;

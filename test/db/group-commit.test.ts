@@ -1,6 +1,6 @@
 import { expect, test } from 'bun:test';
 import { eq, sql } from 'drizzle-orm';
-import { createGroupCommitter } from '../../src/services/group-commit.ts';
+import { createGroupCommitter } from '../../src/db/ledger/group-commit.ts';
 import { forEachDialect } from '../helpers/stores.ts';
 
 forEachDialect('group commit', (context) => {
